@@ -1,0 +1,174 @@
+// `npm run build:images`: builds the guest VM and the seed OCI images from images/, once per
+// content hash of the recipes, into a cache outside the clone; then links the result into
+// public/guest/, which the site serves as static files.
+//
+// Output (public/guest/):
+//   manifest.json   build hash, kernel command line, every file's size and sha256
+//   bios.bin vgabios.bin vmlinuz initramfs.cpio rootfs.ext4
+//   oci/<name>/     OCI image layouts of the seed images (busybox, nginx)
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { recipeHash } from "./lib/recipe-hash";
+import { diffTrees } from "./lib/tree-diff";
+import { layerFromPaths, layerFromTree } from "./lib/tar-layer";
+import { writeOciLayout, type ImageSpec } from "./lib/oci-layout";
+import type { GuestManifest } from "../worker/core/vm/guest-manifest";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** Bump when the build's own logic changes in a way the recipe files do not show. */
+const BUILDER_VERSION = "1";
+const CREATED = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 1700000000) * 1000).toISOString();
+const PATH_ENV = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+function run(cmd: string, args: string[]): void {
+  console.error(`+ ${cmd} ${args.join(" ")}`);
+  execFileSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, PATH: PATH_ENV } });
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+function walkFiles(dir: string, base = dir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walkFiles(join(dir, e.name), base) : [relative(base, join(dir, e.name))],
+  );
+}
+
+/** Packs a layout directory as one tar (for `docker load` at boot). */
+function packLayout(layout: string, tarPath: string): void {
+  run("tar", ["--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@0", "-C", layout, "-cf", tarPath, "."]);
+}
+
+/**
+ * Builds a tree with `script args…` once per hash of its inputs and keeps it as a tar in the
+ * cache: debootstrap and apt are most of a build, and changing an init script should not redo them.
+ */
+function cachedTree(cache: string, name: string, inputs: string[], tree: string, script: string, args: string[]): void {
+  const key = recipeHash(repo, inputs, `${name}\0${args.length}`).slice(0, 16);
+  const tar = join(cache, "stages", `${name}-${key}.tar`);
+  rmSync(tree, { recursive: true, force: true });
+  if (existsSync(tar)) {
+    mkdirSync(tree, { recursive: true });
+    run("tar", ["--numeric-owner", "-xpf", tar, "-C", tree]);
+    return;
+  }
+  run(join(repo, script), [tree, ...args]);
+  mkdirSync(join(cache, "stages"), { recursive: true });
+  run("tar", ["--numeric-owner", "-cpf", `${tar}.partial`, "-C", tree, "."]);
+  renameSync(`${tar}.partial`, tar);
+}
+
+async function buildImages(cache: string, out: string, work: string): Promise<void> {
+  const oci = join(out, "oci");
+  mkdirSync(oci, { recursive: true });
+  const vmRoot = join(work, "rootfs");
+  cachedTree(cache, "vm-rootfs", ["images/vm/packages.txt", "images/vm/build-rootfs.sh"], vmRoot, "images/vm/build-rootfs.sh", []);
+
+  // busybox: one layer.
+  const bbTree = join(work, "busybox");
+  run(join(repo, "images/oci/busybox/build.sh"), [bbTree, vmRoot]);
+  const bbLayer = await layerFromTree(bbTree, join(work, "busybox.tar.gz"));
+  const images: ImageSpec[] = [
+    {
+      name: "busybox", tag: "latest", created: CREATED,
+      config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"] },
+      layers: [{ layer: bbLayer, createdBy: "busybox-static from Debian bookworm, one link per applet" }],
+    },
+  ];
+
+  // nginx: the debian:bookworm-slim layer, then Debian's nginx as a second layer.
+  const slimTree = join(work, "debian-slim");
+  cachedTree(cache, "debian-slim", ["images/oci/debian-slim"], slimTree, "images/oci/debian-slim/build.sh", []);
+  const slimLayer = await layerFromTree(slimTree, join(work, "debian-slim.tar.gz"));
+  const nginxTree = join(work, "nginx");
+  cachedTree(cache, "nginx", ["images/oci/debian-slim", "images/oci/nginx"], nginxTree, "images/oci/nginx/build.sh", [slimTree]);
+  const d = diffTrees(slimTree, nginxTree);
+  const nginxLayer = await layerFromPaths(nginxTree, d.changed, d.removed, join(work, "nginx.tar.gz"));
+  images.push({
+    name: "nginx", tag: "latest", created: CREATED,
+    config: {
+      Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      Cmd: ["nginx", "-g", "daemon off;"],
+      ExposedPorts: { "80/tcp": {} },
+      StopSignal: "SIGQUIT",
+    },
+    layers: [
+      { layer: slimLayer, createdBy: "debian:bookworm-slim (debootstrap minbase, without docs and locales)" },
+      { layer: nginxLayer, createdBy: "apt-get install nginx; configured like the official image" },
+    ],
+  });
+
+  for (const spec of images) {
+    const layout = join(oci, spec.name);
+    writeOciLayout(layout, spec);
+    packLayout(layout, join(oci, `${spec.name}.tar`));
+  }
+
+  run(join(repo, "images/vm/assemble.sh"), [vmRoot, out, work]);
+  for (const spec of images) rmSync(join(oci, `${spec.name}.tar`)); // bundled in the root disk now
+}
+
+async function writeManifest(out: string, build: string): Promise<void> {
+  const files: GuestManifest["files"] = {};
+  for (const rel of walkFiles(out).sort()) {
+    if (rel === "manifest.json") continue;
+    files[rel] = { size: statSync(join(out, rel)).size, sha256: await sha256File(join(out, rel)) };
+  }
+  const manifest: GuestManifest = {
+    build,
+    cmdline: readFileSync(join(repo, "images/vm/cmdline.txt"), "utf8").trim(),
+    files,
+  };
+  writeFileSync(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+}
+
+/** Hard-links the cached build into public/guest (copies across file systems). */
+function publish(out: string, site: string): void {
+  rmSync(site, { recursive: true, force: true });
+  for (const rel of walkFiles(out)) {
+    mkdirSync(dirname(join(site, rel)), { recursive: true });
+    try {
+      linkSync(join(out, rel), join(site, rel));
+    } catch {
+      copyFileSync(join(out, rel), join(site, rel));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const build = recipeHash(repo, ["images/vm", "images/oci", "images/lib"], BUILDER_VERSION + readFileSync(join(repo, "images/build.ts"), "utf8"));
+  const cache = process.env.DOCKYARD_CACHE ?? join(homedir(), ".cache", "dockyard");
+  const out = join(cache, "images", build.slice(0, 16));
+  const site = join(repo, "public", "guest");
+  if (existsSync(join(out, "manifest.json"))) {
+    console.error(`images: up to date (${build.slice(0, 16)})`);
+  } else {
+    if (process.getuid?.() !== 0) throw new Error("building the images needs root (debootstrap and chroot): run as root or with sudo");
+    const partial = `${out}.partial`;
+    const work = join(cache, "work");
+    rmSync(partial, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
+    mkdirSync(work, { recursive: true });
+    const t0 = Date.now();
+    await buildImages(cache, partial, work);
+    await writeManifest(partial, build);
+    renameSync(partial, out);
+    rmSync(work, { recursive: true, force: true });
+    console.error(`images: built ${build.slice(0, 16)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const current = existsSync(join(site, "manifest.json")) ? (JSON.parse(readFileSync(join(site, "manifest.json"), "utf8")) as GuestManifest).build : "";
+  if (current !== build) publish(out, site);
+}
+
+main().catch((err: unknown) => {
+  console.error(`images: build failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the guest VM from images/vm: kernel, BIOS, initramfs and the root disk.
+# Usage: assemble.sh ROOT_TREE OUT_DIR WORK_DIR   (as root)
+# ROOT_TREE comes from build-rootfs.sh; OCI images to bundle are read from OUT_DIR/oci/*.tar.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$1 out=$2 work=$3
+kver=$(sed -n 's/^linux-image-\([^=]*\)=.*/\1/p' "$here/packages.txt")
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
+
+# BIOS: Debian's SeaBIOS builds, which v86 accepts.
+cp /usr/share/seabios/bios.bin "$out/bios.bin"
+cp /usr/share/seabios/vgabios-stdvga.bin "$out/vgabios.bin"
+cp "$root/boot/vmlinuz-$kver" "$out/vmlinuz"
+
+# --- initramfs: busybox + the disk driver modules, in dependency order ---
+ird=$work/initramfs
+rm -rf "$ird"; mkdir -p "$ird/bin" "$ird/modules"
+cp "$root/bin/busybox" "$ird/bin/busybox"
+cp "$here/initramfs-init" "$ird/init"
+for m in ata_piix sd_mod ext4 crc32c_generic; do chroot "$root" modprobe -S "$kver" --show-depends "$m"; done \
+  | awk '$1 == "insmod" && !seen[$2]++ && $2 !~ /crc32c-intel/ { print $2 }' > "$work/modlist"   # v86 has no SSE4.2
+: > "$ird/modules/order"
+while read -r ko; do
+  cp "$root$ko" "$ird/modules/"; basename "$ko" >> "$ird/modules/order"
+done < "$work/modlist"
+(cd "$ird" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --reproducible -R 0:0 2>/dev/null) > "$out/initramfs.cpio"
+
+# --- root tree: our files, then trimmed of what a playground never reads ---
+cp -a "$here/overlay/." "$root/"
+mkdir -p "$root/usr/share/dockyard/images"
+for tar in "$out"/oci/*.tar; do [ -e "$tar" ] && cp "$tar" "$root/usr/share/dockyard/images/"; done
+rm -rf "$root"/boot/* "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
+       "$root"/usr/share/docker.io "$root"/usr/bin/dnet "$root"/usr/sbin/ovrouter \
+       "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/var/log/*.log "$root"/etc/machine-id
+# Kernel modules for hardware v86 does not emulate (GPUs, Wi-Fi, USB, sound...): 150 MB of the tree.
+mdir=$root/lib/modules/$kver/kernel
+rm -rf "$mdir"/sound "$mdir"/drivers/{gpu,media,infiniband,staging,usb,bluetooth,hid,input,iio,isdn,mtd,hwmon,platform,video,net/wireless,net/ethernet,net/can,net/usb} \
+       "$mdir"/net/{bluetooth,wireless,mac80211,can}
+chroot "$root" depmod "$kver"
+find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} +
+: > "$root/etc/machine-id"
+echo 'root::0:0:99999:7:::' > "$work/shadow.root"; sed -i 's/^root:[^:]*:/root::/' "$root/etc/shadow"
+
+# --- the root disk: ext4 without a journal (writes stay in the emulator's memory anyway) ---
+used_kb=$(du -sk "$root" | cut -f1)
+size_mb=$(( used_kb / 1024 * 5 / 4 + 128 ))
+rm -f "$out/rootfs.ext4"
+E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mkfs.ext4 -q -F -L dockyard-root -O ^has_journal \
+  -U 6d0c6b4e-4b0e-4d3a-9d6e-646f636b7961 -E hash_seed=6d0c6b4e-4b0e-4d3a-9d6e-646f636b7961,root_owner=0:0 \
+  -d "$root" "$out/rootfs.ext4" "${size_mb}M"

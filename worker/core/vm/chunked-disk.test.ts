@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { ChunkedDisk, type ChunkSource } from "./chunked-disk";
+
+/** A disk whose byte at offset i is i mod 251, served in chunks, counting reads. */
+function source(size: number, chunkSize: number): ChunkSource & { reads: number[] } {
+  const reads: number[] = [];
+  return {
+    size,
+    chunkSize,
+    reads,
+    async read(index) {
+      reads.push(index);
+      const start = index * chunkSize;
+      const n = Math.min(chunkSize, size - start);
+      return Uint8Array.from({ length: n }, (_, k) => (start + k) % 251);
+    },
+  };
+}
+
+const get = (d: ChunkedDisk, off: number, len: number) => new Promise<Uint8Array>((r) => d.get(off, len, r));
+
+describe("ChunkedDisk", () => {
+  it("reads across chunk borders and fetches each chunk once", async () => {
+    const src = source(4096, 1024);
+    const disk = new ChunkedDisk(src);
+    const bytes = await get(disk, 768, 512);
+    expect([...bytes]).toEqual(Array.from({ length: 512 }, (_, k) => (768 + k) % 251));
+    await get(disk, 1024, 256);
+    expect(src.reads).toEqual([0, 1]);
+  });
+
+  it("fetches a chunk once when two reads race for it", async () => {
+    const src = source(4096, 1024);
+    const disk = new ChunkedDisk(src);
+    await Promise.all([get(disk, 0, 256), get(disk, 256, 256)]);
+    expect(src.reads).toEqual([0]);
+  });
+
+  it("keeps the guest's writes over the source, also through a saved state", async () => {
+    const disk = new ChunkedDisk(source(4096, 1024));
+    const data = new Uint8Array(256).fill(7);
+    await new Promise<void>((r) => disk.set(1280, data, r));
+    expect((await get(disk, 1024, 512)).subarray(256, 512)).toEqual(data);
+    const restored = new ChunkedDisk(source(4096, 1024));
+    restored.set_state(disk.get_state());
+    expect((await get(restored, 1280, 256))).toEqual(data);
+  });
+
+  it("reports a failed chunk instead of answering with wrong bytes", async () => {
+    const disk = new ChunkedDisk({ size: 1024, chunkSize: 1024, read: () => Promise.reject(new Error("offline")) });
+    const err = await new Promise<unknown>((r) => {
+      disk.onerror = r;
+      disk.get(0, 256, () => r("answered"));
+    });
+    expect(String(err)).toContain("offline");
+  });
+});

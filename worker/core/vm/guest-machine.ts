@@ -1,0 +1,104 @@
+// A booted Dockyard guest: the emulator plus what we read from it (boot stages), the user's
+// console as a byte stream, and the exec channel. No DOM, no Node APIs: both platforms use it.
+import { BootStageTracker, BOOT_STAGES, type BootEvent, type BootStage } from "./boot-stages";
+import { Emulator, type EmulatorOptions } from "./emulator";
+import { ExecChannel, type ExecOptions, type ExecResult } from "./exec-channel";
+
+export class GuestFailure extends Error {
+  override name = "GuestFailure";
+}
+
+type Listener<T> = (value: T) => void;
+
+export class GuestMachine {
+  readonly emulator: Emulator;
+  private readonly tracker: BootStageTracker;
+  private readonly exec: ExecChannel;
+  private readonly bootListeners = new Set<Listener<BootEvent>>();
+  private readonly consoleListeners = new Set<Listener<Uint8Array>>();
+  private failure: string | undefined;
+
+  constructor(options: EmulatorOptions) {
+    this.tracker = new BootStageTracker((e) => {
+      if (e.type === "failure") this.failure ??= e.reason;
+      for (const fn of this.bootListeners) fn(e);
+    });
+    this.emulator = new Emulator(options);
+    this.exec = new ExecChannel((bytes) => this.emulator.sendSerial(1, bytes));
+    this.emulator.on("serial0-output-byte", (b) => this.tracker.push(b));
+    this.emulator.on("serial1-output-byte", (b) => this.exec.push(b));
+    this.emulator.on("virtio-console0-output-bytes", (bytes) => {
+      for (const fn of this.consoleListeners) fn(bytes);
+    });
+    options.files.disk.onerror = (err) => this.fail(`the root disk could not be read: ${String(err)}`);
+  }
+
+  get stage(): BootStage | undefined {
+    return this.tracker.stage;
+  }
+
+  /** Marks a stage reached from outside the guest (a restored snapshot is already at docker-ready). */
+  markStage(stage: BootStage): void {
+    for (const s of BOOT_STAGES.slice(0, BOOT_STAGES.indexOf(stage) + 1)) this.tracker.reach(s);
+  }
+
+  /** Stops waiting for the guest: the reason reaches every waiter. */
+  fail(reason: string): void {
+    this.failure ??= reason;
+    for (const fn of this.bootListeners) fn({ type: "failure", reason });
+  }
+
+  onBoot(fn: Listener<BootEvent>): () => void {
+    this.bootListeners.add(fn);
+    return () => this.bootListeners.delete(fn);
+  }
+
+  onConsoleOutput(fn: Listener<Uint8Array>): () => void {
+    this.consoleListeners.add(fn);
+    return () => this.consoleListeners.delete(fn);
+  }
+
+  /** Resolves when `stage` is reached; rejects if the guest fails first or `timeoutMs` passes. */
+  waitFor(stage: BootStage, timeoutMs: number): Promise<void> {
+    const reached = (): boolean => {
+      const now = this.tracker.stage;
+      return now !== undefined && BOOT_STAGES.indexOf(now) >= BOOT_STAGES.indexOf(stage);
+    };
+    if (reached()) return Promise.resolve();
+    if (this.failure) return Promise.reject(new GuestFailure(this.failure));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new GuestFailure(`the guest did not reach "${stage}" within ${Math.round(timeoutMs / 1000)} s (last stage: ${this.tracker.stage ?? "none"})`));
+      }, timeoutMs);
+      const off = this.onBoot((e) => {
+        if (e.type === "failure") {
+          clearTimeout(timer);
+          off();
+          reject(new GuestFailure(e.reason));
+        } else if (reached()) {
+          clearTimeout(timer);
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  /** Runs a bash script as root in the guest, apart from the console. */
+  run(script: string, options?: ExecOptions): Promise<ExecResult> {
+    return this.exec.run(script, options);
+  }
+
+  writeConsole(bytes: Uint8Array): void {
+    this.emulator.sendConsole(bytes);
+  }
+
+  resizeConsole(cols: number, rows: number): void {
+    this.emulator.resizeConsole(cols, rows);
+  }
+
+  destroy(): Promise<void> {
+    return this.emulator.destroy();
+  }
+}

@@ -1,0 +1,28 @@
+// The headless CLI as a user runs it: `npm run vm -- 'CMD'` boots the real guest in v86.
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./guest-files";
+
+const BOOT_TEST_MS = 8 * 60 * 1000;
+
+function vm(...args: string[]) {
+  const r = spawnSync("npx", ["tsx", "worker/platform/node/cli.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: BOOT_TEST_MS });
+  const lastLine = r.stderr.trim().split("\n").pop() ?? "";
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, timings: JSON.parse(lastLine) as Record<string, number> };
+}
+
+describe("npm run vm", () => {
+  it("runs docker run --rm busybox echo hello, prints hello, exits 0 and reports timings", () => {
+    const r = vm("docker run --rm busybox echo hello");
+    expect(r.stdout).toBe("hello\n");
+    expect(r.status).toBe(0);
+    expect(r.timings.boot_ms).toBeGreaterThan(0);
+    expect(r.timings.docker_ready_ms).toBeGreaterThanOrEqual(r.timings.boot_ms!);
+    expect(r.timings.cmd_ms).toBeGreaterThan(0);
+  }, BOOT_TEST_MS);
+
+  it("exits with the command's status", () => {
+    const r = vm("exit 3");
+    expect(r.status).toBe(3);
+  }, BOOT_TEST_MS);
+});
