@@ -5,7 +5,8 @@
 // Output (public/guest/):
 //   manifest.json   build hash, kernel command line, every file's size and sha256
 //   bios.bin vgabios.bin vmlinuz initramfs.cpio rootfs.ext4
-//   oci/<name>/     OCI image layouts of the seed images (busybox, nginx)
+//   oci/            one OCI image layout holding the seed images (busybox, nginx, debian, hello-world),
+//                   served to the guest by the registry in worker/core/registry
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from "node:fs";
@@ -15,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import { recipeHash } from "./lib/recipe-hash";
 import { diffTrees } from "./lib/tree-diff";
 import { layerFromPaths, layerFromTree } from "./lib/tar-layer";
-import { writeOciLayout, type ImageSpec } from "./lib/oci-layout";
+import { addToOciLayout, type ImageSpec } from "./lib/oci-layout";
+import { helloElf } from "./oci/hello-world/elf";
 import type { GuestManifest } from "../worker/core/vm/guest-manifest";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,11 +41,6 @@ function walkFiles(dir: string, base = dir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? walkFiles(join(dir, e.name), base) : [relative(base, join(dir, e.name))],
   );
-}
-
-/** Packs a layout directory as one tar (for `docker load` at boot). */
-function packLayout(layout: string, tarPath: string): void {
-  run("tar", ["--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@0", "-C", layout, "-cf", tarPath, "."]);
 }
 
 /**
@@ -105,14 +102,25 @@ async function buildImages(cache: string, out: string, work: string): Promise<vo
     ],
   });
 
-  for (const spec of images) {
-    const layout = join(oci, spec.name);
-    writeOciLayout(layout, spec);
-    packLayout(layout, join(oci, `${spec.name}.tar`));
-  }
+  images.push({
+    name: "debian", tag: "bookworm-slim", created: CREATED,
+    config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["bash"] },
+    layers: [{ layer: slimLayer, createdBy: "debian:bookworm-slim (debootstrap minbase, without docs and locales)" }],
+  });
 
+  // hello-world: one tiny static program that prints our greeting.
+  const helloTree = join(work, "hello-world");
+  mkdirSync(helloTree, { recursive: true });
+  writeFileSync(join(helloTree, "hello"), helloElf(readFileSync(join(repo, "images/oci/hello-world/message.txt"), "utf8")), { mode: 0o755 });
+  const helloLayer = await layerFromTree(helloTree, join(work, "hello-world.tar.gz"));
+  images.push({
+    name: "hello-world", tag: "latest", created: CREATED,
+    config: { Cmd: ["/hello"] },
+    layers: [{ layer: helloLayer, createdBy: "a static i386 program written by images/oci/hello-world/elf.ts" }],
+  });
+
+  for (const spec of images) addToOciLayout(oci, spec);
   run(join(repo, "images/vm/assemble.sh"), [vmRoot, out, work]);
-  for (const spec of images) rmSync(join(oci, `${spec.name}.tar`)); // bundled in the root disk now
 }
 
 async function writeManifest(out: string, build: string): Promise<void> {

@@ -1,7 +1,7 @@
-// Writes an image as an OCI image layout (oci-layout, index.json, blobs/sha256/…) that also
-// carries Docker's manifest.json, so both OCI tools and `docker load` (Docker 20.10) read it.
+// Writes images into one OCI image layout (oci-layout, index.json, blobs/sha256/…), the form the
+// site publishes them in and the registry serves them from.
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Layer } from "./tar-layer";
 
@@ -59,8 +59,24 @@ export function imageConfig(spec: ImageSpec): Buffer {
   });
 }
 
-/** Writes the layout into `dir` (which may already hold other images' blobs) and returns the manifest descriptor. */
-export function writeOciLayout(dir: string, spec: ImageSpec): Descriptor {
+interface OciIndex {
+  schemaVersion: 2;
+  mediaType: string;
+  manifests: Descriptor[];
+}
+
+/** The image's reference in the layout's index: "<repository>:<tag>" as the registry names it. */
+export function refName(spec: ImageSpec): string {
+  const repo = spec.name.includes("/") ? spec.name : `library/${spec.name}`;
+  return `${repo}:${spec.tag}`;
+}
+
+/**
+ * Adds an image to the OCI layout in `dir` (creating it): its blobs, and a manifest entry in
+ * index.json named by org.opencontainers.image.ref.name. Images share blobs (nginx and
+ * debian:bookworm-slim share their base layer). Returns the manifest's descriptor.
+ */
+export function addToOciLayout(dir: string, spec: ImageSpec): Descriptor {
   mkdirSync(join(dir, "blobs", "sha256"), { recursive: true });
   writeFileSync(join(dir, "oci-layout"), canonicalJson({ imageLayoutVersion: "1.0.0" }));
 
@@ -78,24 +94,16 @@ export function writeOciLayout(dir: string, spec: ImageSpec): Descriptor {
     mediaType: MEDIA.manifest,
     digest: sha256(manifest),
     size: manifest.length,
-    annotations: {
-      "io.containerd.image.name": `docker.io/library/${spec.name}:${spec.tag}`,
-      "org.opencontainers.image.ref.name": spec.tag,
-    },
+    annotations: { "org.opencontainers.image.ref.name": refName(spec) },
   };
   writeFileSync(blobPath(dir, manifestDesc.digest), manifest);
-  writeFileSync(join(dir, "index.json"), canonicalJson({ schemaVersion: 2, mediaType: MEDIA.index, manifests: [manifestDesc] }));
 
-  // Docker 20.10's `docker load` reads only this file; it points into the same blobs.
-  writeFileSync(
-    join(dir, "manifest.json"),
-    canonicalJson([
-      {
-        Config: `blobs/sha256/${configDesc.digest.slice(7)}`,
-        RepoTags: [`${spec.name}:${spec.tag}`],
-        Layers: layerDescs.map((d) => `blobs/sha256/${d.digest.slice(7)}`),
-      },
-    ]),
-  );
+  const indexPath = join(dir, "index.json");
+  const index: OciIndex = existsSync(indexPath)
+    ? (JSON.parse(readFileSync(indexPath, "utf8")) as OciIndex)
+    : { schemaVersion: 2, mediaType: MEDIA.index, manifests: [] };
+  index.manifests = index.manifests.filter((m) => m.annotations?.["org.opencontainers.image.ref.name"] !== refName(spec));
+  index.manifests.push(manifestDesc);
+  writeFileSync(indexPath, canonicalJson(index));
   return manifestDesc;
 }

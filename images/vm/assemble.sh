@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the guest VM from images/vm: kernel, BIOS, initramfs and the root disk.
 # Usage: assemble.sh ROOT_TREE OUT_DIR WORK_DIR   (as root)
-# ROOT_TREE comes from build-rootfs.sh; OCI images to bundle are read from OUT_DIR/oci/*.tar.
+# ROOT_TREE comes from build-rootfs.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$1 out=$2 work=$3
@@ -28,8 +28,6 @@ done < "$work/modlist"
 
 # --- root tree: our files, then trimmed of what a playground never reads ---
 cp -a "$here/overlay/." "$root/"
-mkdir -p "$root/usr/share/dockyard/images"
-for tar in "$out"/oci/*.tar; do [ -e "$tar" ] && cp "$tar" "$root/usr/share/dockyard/images/"; done
 rm -rf "$root"/boot/* "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
        "$root"/usr/share/docker.io "$root"/usr/bin/dnet "$root"/usr/sbin/ovrouter \
        "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/var/log/*.log "$root"/etc/machine-id

@@ -25,8 +25,23 @@ export interface EmulatorOptions {
   initialState?: ArrayBuffer;
 }
 
+/** A TCP connection the guest opened, as v86's network adapter hands it over. */
+export interface GuestTcpConnection {
+  /** the port the guest dialed */
+  sport: number;
+  /** the IPv4 address the guest dialed */
+  psrc: Uint8Array;
+  /** Must be called synchronously from the event, or the guest gets a reset. */
+  accept(): void;
+  on(event: "data", fn: (bytes: Uint8Array) => void): void;
+  on(event: "close" | "shutdown", fn: () => void): void;
+  write(bytes: Uint8Array): void;
+  close(): void;
+}
+
 /** The events of v86's bus that Dockyard listens to. */
 export interface EmulatorEvents {
+  "tcp-connection": GuestTcpConnection;
   "serial0-output-byte": number;
   "serial1-output-byte": number;
   "virtio-console0-output-bytes": Uint8Array;

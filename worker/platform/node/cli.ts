@@ -4,10 +4,15 @@
 //   npm run vm -- 'docker run --rm busybox echo hello'
 //   npm run vm -- --script FILE        run a script file instead
 //   npm run vm -- --console 'CMD'      also show the user's console (hvc0) and kernel output
+//   npm run vm -- --store DIR 'CMD'    keep the registry's blobs (pulled and pushed images) in DIR
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { GuestMachine } from "../../core/vm/guest-machine";
-import { loadGuest, WASM_PATH } from "./guest-files";
+import { join } from "node:path";
+import { createDockyard } from "../../core/dockyard";
+import { MemoryBlobStore } from "../../core/store/blob-store";
+import { DirBlobStore } from "./dir-blob-store";
+import { fileSeed } from "./file-seed";
+import { DEFAULT_GUEST_DIR, loadGuest, WASM_PATH } from "./guest-files";
 
 /** Generous: a cold boot to Docker ready takes about a minute on a busy 2-core host. */
 const BOOT_TIMEOUT_MS = 10 * 60 * 1000;
@@ -19,6 +24,7 @@ async function main(): Promise<number> {
       script: { type: "string" },
       console: { type: "boolean", default: false },
       guest: { type: "string" },
+      store: { type: "string" },
     },
   });
   const script = values.script ? await readFile(values.script, "utf8") : positionals.join(" ");
@@ -28,8 +34,14 @@ async function main(): Promise<number> {
   }
 
   const t0 = performance.now();
-  const guest = await loadGuest(values.guest);
-  const vm = new GuestMachine({ files: guest.files, wasmPath: WASM_PATH });
+  const guestDir = values.guest ?? DEFAULT_GUEST_DIR;
+  const guest = await loadGuest(guestDir);
+  const { vm, content } = createDockyard({
+    files: guest.files,
+    wasmPath: WASM_PATH,
+    store: values.store ? new DirBlobStore(values.store) : new MemoryBlobStore(),
+    seed: fileSeed(join(guestDir, "oci")),
+  });
   const marks: Record<string, number> = {};
   vm.onBoot((e) => {
     if (e.type === "stage") marks[e.stage] = performance.now() - t0;
@@ -60,6 +72,7 @@ async function main(): Promise<number> {
       docker_ready_ms: round(marks["docker-ready"]),
       cmd_ms: round(cmdMs),
       bytes_read: guest.bytesRead(),
+      seed_bytes: content.seedBytes,
       status,
     }) + "\n",
   );

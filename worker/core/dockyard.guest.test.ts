@@ -1,7 +1,11 @@
 // The real guest in v86: one boot, then what Docker courses do first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GuestMachine } from "./guest-machine";
-import { loadGuest, WASM_PATH } from "../../platform/node/guest-files";
+import { join } from "node:path";
+import { createDockyard } from "./dockyard";
+import { MemoryBlobStore } from "./store/blob-store";
+import type { GuestMachine } from "./vm/guest-machine";
+import { fileSeed } from "../platform/node/file-seed";
+import { DEFAULT_GUEST_DIR, loadGuest, WASM_PATH } from "../platform/node/guest-files";
 
 const BOOT_MS = 8 * 60 * 1000;
 const STEP_MS = 4 * 60 * 1000;
@@ -15,7 +19,12 @@ async function sh(script: string): Promise<{ status: number; out: string }> {
 
 beforeAll(async () => {
   const guest = await loadGuest();
-  vm = new GuestMachine({ files: guest.files, wasmPath: WASM_PATH });
+  vm = createDockyard({
+    files: guest.files,
+    wasmPath: WASM_PATH,
+    store: new MemoryBlobStore(),
+    seed: fileSeed(join(DEFAULT_GUEST_DIR, "oci")),
+  }).vm;
   await vm.waitFor("docker-ready", BOOT_MS);
 }, BOOT_MS);
 

@@ -1,0 +1,31 @@
+// Routes the TCP connections the guest opens to handlers by the port it dialed.
+//
+// Guest network map (v86's virtio NIC, addresses handed out by v86's own DHCP):
+//   192.168.86.100   the guest (eth0)
+//   192.168.86.1     the router; the guest's /etc/hosts names it registry.local and hub.dockyard.internal
+//   :5000            our OCI registry (REGISTRY_PORT), for any address the guest dials
+//   :80              taken by v86 itself: turned into a fetch() by the browser
+import type { Emulator, GuestTcpConnection } from "../vm/emulator";
+
+export const REGISTRY_PORT = 5000;
+
+export type ConnectionHandler = (conn: GuestTcpConnection) => void;
+
+export class GuestNetwork {
+  private readonly handlers = new Map<number, ConnectionHandler>();
+
+  constructor(emulator: Emulator) {
+    emulator.on("tcp-connection", (conn) => {
+      const handler = this.handlers.get(conn.sport);
+      if (!handler) return; // not ours: v86 answers with a reset, as a closed port would
+      conn.accept();
+      handler(conn);
+    });
+  }
+
+  /** Serves connections to `port`; returns a function that stops serving. */
+  listen(port: number, handler: ConnectionHandler): () => void {
+    this.handlers.set(port, handler);
+    return () => this.handlers.delete(port);
+  }
+}
