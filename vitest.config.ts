@@ -3,9 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["images/**/*.test.ts", "worker/**/*.test.ts", "src/**/*.test.ts"],
-    // Files ending .guest.test.ts boot the real guest: run them last, after the fast unit tests.
-    sequence: { groupOrder: 0 },
-    // Guest tests boot v86, which wants both cores: never run two files at once.
+    // *.guest.test.ts and e2e/ boot the real guest in v86, which wants both cores: one file at a time.
     fileParallelism: false,
   },
 });

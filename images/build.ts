@@ -2,9 +2,10 @@
 // content hash of the recipes, into a cache outside the clone; then links the result into
 // public/guest/, which the site serves as static files.
 //
-// Output (public/guest/):
-//   manifest.json   build hash, kernel command line, every file's size and sha256
-//   bios.bin vgabios.bin vmlinuz initramfs.cpio rootfs.ext4
+// Output (public/guest/, served as static files):
+//   manifest.json   build hash, kernel command line, boot files' sizes and sha256, the disk's chunk table
+//   bios.bin vgabios.bin vmlinuz initramfs.cpio
+//   disk/<sha256>.gz  the root disk in 256 KiB chunks, gzip, named by the sha256 of the raw chunk
 //   oci/            one OCI image layout holding the seed images (busybox, nginx, debian, hello-world),
 //                   served to the guest by the registry in worker/core/registry
 import { execFileSync } from "node:child_process";
@@ -18,11 +19,16 @@ import { diffTrees } from "./lib/tree-diff";
 import { layerFromPaths, layerFromTree } from "./lib/tar-layer";
 import { addToOciLayout, type ImageSpec } from "./lib/oci-layout";
 import { helloElf } from "./oci/hello-world/elf";
-import type { GuestManifest } from "../worker/core/vm/guest-manifest";
+import { BOOT_FILES, DISK_CHUNK_DIR, type GuestManifest } from "../worker/core/vm/guest-manifest";
+import { chunkDisk } from "./lib/disk-chunks";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Bump when the build's own logic changes in a way the recipe files do not show. */
-const BUILDER_VERSION = "1";
+const BUILDER_VERSION = "2";
+/** Lazy-loading granularity of the root disk: small enough that the guest fetches little it does not read. */
+const DISK_CHUNK_BYTES = 256 * 1024;
+/** The raw root disk, kept beside the site for QEMU (npm run bench); not served. */
+export const RAW_DISK = "rootfs.ext4";
 const CREATED = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 1700000000) * 1000).toISOString();
 const PATH_ENV = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -63,7 +69,8 @@ function cachedTree(cache: string, name: string, inputs: string[], tree: string,
 }
 
 async function buildImages(cache: string, out: string, work: string): Promise<void> {
-  const oci = join(out, "oci");
+  const site = join(out, "site");
+  const oci = join(site, "oci");
   mkdirSync(oci, { recursive: true });
   const vmRoot = join(work, "rootfs");
   cachedTree(cache, "vm-rootfs", ["images/vm/packages.txt", "images/vm/build-rootfs.sh"], vmRoot, "images/vm/build-rootfs.sh", []);
@@ -121,33 +128,40 @@ async function buildImages(cache: string, out: string, work: string): Promise<vo
 
   for (const spec of images) addToOciLayout(oci, spec);
   run(join(repo, "images/vm/assemble.sh"), [vmRoot, out, work]);
+  for (const f of [BOOT_FILES.bios, BOOT_FILES.vgaBios, BOOT_FILES.kernel, BOOT_FILES.initrd]) renameSync(join(out, f), join(site, f));
 }
 
 async function writeManifest(out: string, build: string): Promise<void> {
+  const site = join(out, "site");
   const files: GuestManifest["files"] = {};
-  for (const rel of walkFiles(out).sort()) {
-    if (rel === "manifest.json") continue;
-    files[rel] = { size: statSync(join(out, rel)).size, sha256: await sha256File(join(out, rel)) };
+  for (const f of [BOOT_FILES.bios, BOOT_FILES.vgaBios, BOOT_FILES.kernel, BOOT_FILES.initrd]) {
+    files[f] = { size: statSync(join(site, f)).size, sha256: await sha256File(join(site, f)) };
   }
+  const disk = chunkDisk(join(out, RAW_DISK), join(site, DISK_CHUNK_DIR), DISK_CHUNK_BYTES);
   const manifest: GuestManifest = {
     build,
     cmdline: readFileSync(join(repo, "images/vm/cmdline.txt"), "utf8").trim(),
     files,
+    disk,
   };
-  writeFileSync(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  writeFileSync(join(site, "manifest.json"), JSON.stringify(manifest) + "\n");
 }
 
-/** Hard-links the cached build into public/guest (copies across file systems). */
-function publish(out: string, site: string): void {
-  rmSync(site, { recursive: true, force: true });
-  for (const rel of walkFiles(out)) {
-    mkdirSync(dirname(join(site, rel)), { recursive: true });
-    try {
-      linkSync(join(out, rel), join(site, rel));
-    } catch {
-      copyFileSync(join(out, rel), join(site, rel));
-    }
+function linkOrCopy(from: string, to: string): void {
+  mkdirSync(dirname(to), { recursive: true });
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
   }
+}
+
+/** Hard-links the cached build into public/guest, and the raw disk into .cache/ (copies across file systems). */
+function publish(out: string, site: string, rawDisk: string): void {
+  rmSync(site, { recursive: true, force: true });
+  for (const rel of walkFiles(join(out, "site"))) linkOrCopy(join(out, "site", rel), join(site, rel));
+  rmSync(rawDisk, { force: true });
+  linkOrCopy(join(out, RAW_DISK), rawDisk);
 }
 
 async function main(): Promise<void> {
@@ -155,7 +169,8 @@ async function main(): Promise<void> {
   const cache = process.env.DOCKYARD_CACHE ?? join(homedir(), ".cache", "dockyard");
   const out = join(cache, "images", build.slice(0, 16));
   const site = join(repo, "public", "guest");
-  if (existsSync(join(out, "manifest.json"))) {
+  const rawDisk = join(repo, ".cache", RAW_DISK);
+  if (existsSync(join(out, "site", "manifest.json"))) {
     console.error(`images: up to date (${build.slice(0, 16)})`);
   } else {
     if (process.getuid?.() !== 0) throw new Error("building the images needs root (debootstrap and chroot): run as root or with sudo");
@@ -173,7 +188,7 @@ async function main(): Promise<void> {
     console.error(`images: built ${build.slice(0, 16)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   const current = existsSync(join(site, "manifest.json")) ? (JSON.parse(readFileSync(join(site, "manifest.json"), "utf8")) as GuestManifest).build : "";
-  if (current !== build) publish(out, site);
+  if (current !== build || !existsSync(rawDisk)) publish(out, site, rawDisk);
 }
 
 main().catch((err: unknown) => {

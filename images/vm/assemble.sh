@@ -28,6 +28,8 @@ done < "$work/modlist"
 
 # --- root tree: our files, then trimmed of what a playground never reads ---
 cp -a "$here/overlay/." "$root/"
+# Tools tutorials reach for that the Debian packages above do not bring: busybox's versions.
+for applet in wget nc; do ln -sf /bin/busybox "$root/usr/local/bin/$applet"; done
 rm -rf "$root"/boot/* "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
        "$root"/usr/share/docker.io "$root"/usr/bin/dnet "$root"/usr/sbin/ovrouter \
        "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/var/log/*.log "$root"/etc/machine-id

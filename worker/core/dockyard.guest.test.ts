@@ -9,8 +9,11 @@ import { DEFAULT_GUEST_DIR, loadGuest, WASM_PATH } from "../platform/node/guest-
 
 const BOOT_MS = 8 * 60 * 1000;
 const STEP_MS = 4 * 60 * 1000;
+/** nginx is 41 MB of layers through the emulated network. */
+const PULL_MS = 10 * 60 * 1000;
 const dec = new TextDecoder();
 let vm: GuestMachine;
+let dockyard: ReturnType<typeof createDockyard>;
 
 async function sh(script: string): Promise<{ status: number; out: string }> {
   const r = await vm.run(script);
@@ -19,12 +22,13 @@ async function sh(script: string): Promise<{ status: number; out: string }> {
 
 beforeAll(async () => {
   const guest = await loadGuest();
-  vm = createDockyard({
+  dockyard = createDockyard({
     files: guest.files,
     wasmPath: WASM_PATH,
     store: new MemoryBlobStore(),
     seed: fileSeed(join(DEFAULT_GUEST_DIR, "oci")),
-  }).vm;
+  });
+  vm = dockyard.vm;
   await vm.waitFor("docker-ready", BOOT_MS);
 }, BOOT_MS);
 
@@ -60,13 +64,56 @@ describe("the guest", () => {
     expect(text).toMatch(/term=xterm-256color uid=0/);
   }, STEP_MS);
 
+  it("pulls from the registry in the page under Docker Hub names", async () => {
+    for (const ref of ["busybox", "docker.io/library/busybox:latest"]) {
+      const r = await sh(`docker pull ${ref}`);
+      expect(r.status).toBe(0);
+      expect(r.out).toMatch(/Status: (Downloaded newer image|Image is up to date) for busybox:latest/);
+      expect(r.out).toContain("docker.io/library/busybox:latest");
+    }
+  }, STEP_MS);
+
+  it("runs hello-world", async () => {
+    const r = await sh("docker run hello-world");
+    expect(r.status).toBe(0);
+    expect(r.out).toContain("Hello from Dockyard!");
+  }, STEP_MS);
+
+  it("logs in to registry.local:5000, pushes, removes and pulls back an image", async () => {
+    const denied = await sh("docker tag busybox registry.local:5000/me/bb:1 && docker push registry.local:5000/me/bb:1");
+    expect(denied.status).not.toBe(0);
+    expect(denied.out).toMatch(/denied/);
+    const login = await sh("echo secret | docker login -u me --password-stdin registry.local:5000");
+    expect(login.out).toContain("Login Succeeded");
+    const r = await sh(
+      "docker push registry.local:5000/me/bb:1 && docker rmi registry.local:5000/me/bb:1 && docker pull registry.local:5000/me/bb:1 && docker logout registry.local:5000",
+    );
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/1: digest: sha256:[0-9a-f]{64} size: \d+/);
+    expect(r.out).toContain("Removing login credentials for registry.local:5000");
+  }, STEP_MS);
+
+  it("refuses a wrong login as a registry does", async () => {
+    const r = await sh("docker login -u me -p '' registry.local:5000");
+    expect(r.status).not.toBe(0);
+  }, STEP_MS);
+
   it("serves nginx's welcome page on a published port", async () => {
     const r = await sh("docker run -d -p 8080:80 nginx >/dev/null && sleep 2 && wget -qO- http://127.0.0.1:8080/");
     expect(r.out).toContain("<title>Welcome to nginx!</title>");
     expect(r.status).toBe(0);
     const logs = await sh("docker logs $(docker ps -q --filter ancestor=nginx)");
     expect(logs.out).toMatch(/"GET \/ HTTP\/1.1" 200/);
-  }, STEP_MS);
+  }, PULL_MS);
+
+  it("pulls nginx a second time from the cache, not the site", async () => {
+    const before = dockyard.content.seedBytes;
+    expect(before).toBeGreaterThan(0); // the first pull came from the site
+    const again = await sh("docker rm -f $(docker ps -aq) >/dev/null; docker rmi nginx >/dev/null && docker pull nginx");
+    expect(again.status).toBe(0);
+    expect(again.out).toContain("Status: Downloaded newer image for nginx:latest");
+    expect(dockyard.content.seedBytes).toBe(before);
+  }, PULL_MS);
 
   it("builds a Dockerfile FROM busybox and runs the result", async () => {
     const r = await sh(

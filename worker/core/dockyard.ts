@@ -15,6 +15,7 @@ export interface DockyardOptions {
   store: BlobStore;
   seed?: SeedSource;
   events?: ContentEvents;
+  mtu?: number;
 }
 
 export interface Dockyard {
@@ -26,7 +27,7 @@ export interface Dockyard {
 export const REGISTRY_HOST = "registry.local";
 
 export function createDockyard(options: DockyardOptions): Dockyard {
-  const vm = new GuestMachine({ files: options.files, wasmPath: options.wasmPath });
+  const vm = new GuestMachine({ files: options.files, wasmPath: options.wasmPath, mtu: options.mtu });
   const content = new RegistryContent(options.store, options.seed, options.events);
   const registry = createRegistry(content, { authHosts: [REGISTRY_HOST] });
   const net = new GuestNetwork(vm.emulator);

@@ -5,8 +5,10 @@ import { QuotaExceeded, type BlobStore } from "../store/blob-store";
 import { sha256Digest } from "../store/digest";
 import type { SeedSource } from "./seed";
 
-/** Record keys: tag/<repository>:<tag> → TagRecord */
+/** Record keys: tag/<repository>:<tag> → TagRecord (pushed or deleted tags) */
 const TAG_PREFIX = "tag/";
+/** Record keys: seen/<repository>:<tag> → TagRecord, the seed's answer last time, for offline visits */
+const SEEN_PREFIX = "seen/";
 
 interface TagRecord {
   /** undefined marks a tag deleted over a seed tag */
@@ -74,7 +76,22 @@ export class RegistryContent {
   async resolveTag(repo: string, tag: string): Promise<string | undefined> {
     const rec = await this.store.getRecord<TagRecord>(`${TAG_PREFIX}${repo}:${tag}`);
     if (rec) return rec.digest;
-    return (await this.seed?.tags())?.get(repo)?.get(tag);
+    const seen = `${SEEN_PREFIX}${repo}:${tag}`;
+    const fromSeed = (await this.seedTags()).get(repo)?.get(tag);
+    if (fromSeed) {
+      if ((await this.store.getRecord<TagRecord>(seen))?.digest !== fromSeed) await this.store.setRecord<TagRecord>(seen, { digest: fromSeed });
+      return fromSeed;
+    }
+    return (await this.store.getRecord<TagRecord>(seen))?.digest;
+  }
+
+  /** The seed's tags, or none when the seed cannot be reached (offline). */
+  private async seedTags(): Promise<Map<string, Map<string, string>>> {
+    try {
+      return (await this.seed?.tags()) ?? new Map();
+    } catch {
+      return new Map();
+    }
   }
 
   async setTag(repo: string, tag: string, digest: string): Promise<void> {
@@ -88,7 +105,7 @@ export class RegistryContent {
   /** repository → tag → digest, seed and store merged (store wins). */
   async allTags(): Promise<Map<string, Map<string, string>>> {
     const out = new Map<string, Map<string, string>>();
-    for (const [repo, tags] of (await this.seed?.tags()) ?? []) out.set(repo, new Map(tags));
+    for (const [repo, tags] of await this.seedTags()) out.set(repo, new Map(tags));
     for (const key of await this.store.recordKeys(TAG_PREFIX)) {
       const ref = key.slice(TAG_PREFIX.length);
       const at = ref.lastIndexOf(":");

@@ -148,6 +148,14 @@ describe("registry: reading", () => {
     expect(await store.get(seed.layerDigest)).toEqual(seed.layer);
   });
 
+  it("still resolves a seed tag it has seen when the seed is unreachable", async () => {
+    await call("GET", `${HUB}/v2/library/busybox/manifests/latest`);
+    const offline = new RegistryContent(store, staticSeed(async () => undefined));
+    const res = await createRegistry(offline)(new Request(`${HUB}/v2/library/busybox/manifests/latest`));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Docker-Content-Digest")).toBe(seed.manifestDigest);
+  });
+
   it("lists tags and the catalog, with pagination", async () => {
     const tags = await call("GET", `${HUB}/v2/library/busybox/tags/list`);
     expect(await tags.json()).toEqual({ name: "library/busybox", tags: ["latest"] });

@@ -85,9 +85,9 @@ export class ChunkedDisk {
     for (const [index, block] of state[0]) this.written.set(index, block);
   }
 
-  /** Chunks fetched so far (for figures and tests). */
-  get chunksLoaded(): number {
-    return this.chunks.size;
+  /** Indexes of the chunks fetched so far (for figures and tests). */
+  loadedChunks(): number[] {
+    return [...this.chunks.keys()].sort((a, b) => a - b);
   }
 
   private fetchChunk(index: number): Promise<Uint8Array> {

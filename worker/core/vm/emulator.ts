@@ -23,6 +23,8 @@ export interface EmulatorOptions {
   wasmPath: string;
   /** A saved state to resume from instead of booting. */
   initialState?: ArrayBuffer;
+  /** The virtio NIC's MTU (v86's default when unset). */
+  mtu?: number;
 }
 
 /** A TCP connection the guest opened, as v86's network adapter hands it over. */
@@ -84,7 +86,7 @@ export class Emulator {
       initial_state: options.initialState ? { buffer: options.initialState } : undefined,
       uart1: true, // ttyS1: the exec channel
       virtio_console: true, // hvc0: the user's console, 20x faster than a UART
-      net_device: { type: "virtio", relay_url: "fetch" },
+      net_device: { type: "virtio", relay_url: "fetch", ...(options.mtu ? { mtu: options.mtu } : {}) },
       autostart: true,
       disable_keyboard: true,
       disable_mouse: true,

@@ -6,13 +6,23 @@ export interface GuestFile {
   sha256: string;
 }
 
+/** The root disk as lazily fetched chunks: disk/<sha256 of the raw chunk>.gz, null for all-zero chunks. */
+export interface DiskTable {
+  size: number;
+  chunkSize: number;
+  chunks: (string | null)[];
+  /** how many distinct chunk files were written */
+  stored?: number;
+}
+
 export interface GuestManifest {
   /** content hash of the recipes that made this build */
   build: string;
   /** kernel command line */
   cmdline: string;
-  /** every file of the build by path relative to the manifest */
+  /** the boot files by path relative to the manifest (disk chunks and OCI blobs are content-addressed) */
   files: Record<string, GuestFile>;
+  disk: DiskTable;
 }
 
 /** The files the emulator needs to boot, by role. */
@@ -21,5 +31,7 @@ export const BOOT_FILES = {
   vgaBios: "vgabios.bin",
   kernel: "vmlinuz",
   initrd: "initramfs.cpio",
-  disk: "rootfs.ext4",
 } as const;
+
+/** Where the chunk files live, relative to the manifest. */
+export const DISK_CHUNK_DIR = "disk";

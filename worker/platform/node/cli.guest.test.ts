@@ -14,7 +14,8 @@ function vm(...args: string[]) {
 describe("npm run vm", () => {
   it("runs docker run --rm busybox echo hello, prints hello, exits 0 and reports timings", () => {
     const r = vm("docker run --rm busybox echo hello");
-    expect(r.stdout).toBe("hello\n");
+    // The exec channel merges stderr into stdout, so the auto-pull's lines come first.
+    expect(r.stdout).toMatch(/Status: Downloaded newer image for busybox:latest\nhello\n$/);
     expect(r.status).toBe(0);
     expect(r.timings.boot_ms).toBeGreaterThan(0);
     expect(r.timings.docker_ready_ms).toBeGreaterThanOrEqual(r.timings.boot_ms!);

@@ -41,6 +41,7 @@ async function main(): Promise<number> {
     wasmPath: WASM_PATH,
     store: values.store ? new DirBlobStore(values.store) : new MemoryBlobStore(),
     seed: fileSeed(join(guestDir, "oci")),
+    mtu: process.env.DOCKYARD_MTU ? Number(process.env.DOCKYARD_MTU) : undefined,
   });
   const marks: Record<string, number> = {};
   vm.onBoot((e) => {

@@ -1,24 +1,24 @@
 // Loads a guest build from a directory (public/guest) for the Node harness. The small boot files
 // are read whole and checked against the manifest; the root disk is read lazily, chunk by chunk.
 import { createHash } from "node:crypto";
-import { open, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ChunkedDisk, type ChunkSource } from "../../core/vm/chunked-disk";
+import { ChunkedDisk } from "../../core/vm/chunked-disk";
+import { diskChunkSource } from "../../core/vm/disk-chunk-source";
 import type { BootFiles } from "../../core/vm/emulator";
-import { BOOT_FILES, type GuestManifest } from "../../core/vm/guest-manifest";
+import { BOOT_FILES, DISK_CHUNK_DIR, type GuestManifest } from "../../core/vm/guest-manifest";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const DEFAULT_GUEST_DIR = join(REPO_ROOT, "public", "guest");
 export const WASM_PATH = join(REPO_ROOT, "node_modules", "v86", "build", "v86.wasm");
-
-/** Same chunk size as the browser uses, so byte counts compare. */
-export const DISK_CHUNK_BYTES = 256 * 1024;
+/** The raw root disk for QEMU, linked there by the image build. */
+export const RAW_DISK_PATH = join(REPO_ROOT, ".cache", "rootfs.ext4");
 
 export interface LoadedGuest {
   manifest: GuestManifest;
   files: BootFiles;
-  /** bytes read from the guest directory so far (boot files + disk chunks) */
+  /** bytes read from the guest directory so far: boot files + gzip disk chunks, as a browser would download them */
   bytesRead(): number;
 }
 
@@ -46,22 +46,11 @@ export async function loadGuest(dir = DEFAULT_GUEST_DIR): Promise<LoadedGuest> {
   );
   read += bios!.byteLength + vgaBios!.byteLength + kernel!.byteLength + initrd!.byteLength;
 
-  const diskEntry = manifest.files[BOOT_FILES.disk];
-  if (!diskEntry) throw new Error(`${BOOT_FILES.disk} missing from the manifest`);
-  const handle = await open(join(dir, BOOT_FILES.disk), "r");
-  const source: ChunkSource = {
-    size: diskEntry.size,
-    chunkSize: DISK_CHUNK_BYTES,
-    async read(index) {
-      const start = index * DISK_CHUNK_BYTES;
-      const len = Math.min(DISK_CHUNK_BYTES, diskEntry.size - start);
-      const buf = new Uint8Array(len);
-      const { bytesRead } = await handle.read(buf, 0, len, start);
-      if (bytesRead !== len) throw new Error(`short read of the root disk at ${start}`);
-      read += len;
-      return buf;
-    },
-  };
+  const source = diskChunkSource(manifest.disk, async (hex) => {
+    const gz = new Uint8Array(await readFile(join(dir, DISK_CHUNK_DIR, `${hex}.gz`)));
+    read += gz.length;
+    return gz;
+  });
   return {
     manifest,
     files: { bios: bios!, vgaBios: vgaBios!, kernel: kernel!, initrd: initrd!, disk: new ChunkedDisk(source), cmdline: manifest.cmdline },

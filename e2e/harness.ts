@@ -1,0 +1,75 @@
+// Helpers for browser tests: serve the production build, drive Debian's Chromium, read the
+// terminal's screen from xterm's accessibility tree (the DOM screen readers use).
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { preview, type PreviewServer } from "vite";
+
+export const REPO = join(import.meta.dirname, "..");
+export const ARTIFACTS = join(REPO, "artifacts");
+/** Debian's Chromium: a test tool's own browser download cannot work on these machines. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** A cold boot on a busy 2-core machine. */
+export const BOOT_MS = 10 * 60 * 1000;
+
+export async function serveBuild(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: PreviewServer = await preview({ root: REPO, preview: { port: 0, host: "127.0.0.1", strictPort: false }, logLevel: "warn" });
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error("vite preview did not say where it listens");
+  return { url, close: () => server.close() };
+}
+
+export async function launch(): Promise<{ browser: Browser; context: BrowserContext }> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  // One persistent profile per run, so a reload keeps IndexedDB as a returning visitor's would.
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  return { browser, context };
+}
+
+export function userDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "dockyard-chromium-"));
+}
+
+/** The terminal's rows as text. */
+export async function screenText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const rows = document.querySelectorAll(".xterm-accessibility-tree > div");
+    return Array.from(rows, (r) => (r.textContent ?? "").replace(/\u00a0/g, " ")).join("\n");
+  });
+}
+
+/** Waits until the screen matches `re`; on timeout, throws with what the screen showed. */
+export async function waitForScreen(page: Page, re: RegExp, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = "";
+  while (Date.now() < deadline) {
+    text = await screenText(page);
+    if (re.test(text)) return text;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`screen never matched ${re} in ${timeoutMs} ms; it showed:\n${text}`);
+}
+
+export async function waitReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => ["ready", "error"].includes(document.body.dataset.dockyardState ?? ""), undefined, { timeout: BOOT_MS, polling: 500 });
+  const state = await page.evaluate(() => document.body.dataset.dockyardState);
+  if (state !== "ready") throw new Error(`the page stopped: ${await page.locator("#failure-message").textContent()}`);
+}
+
+/** Types a command at the prompt. */
+export async function typeCommand(page: Page, command: string): Promise<void> {
+  await page.locator(".xterm-helper-textarea").focus();
+  await page.keyboard.type(command);
+  await page.keyboard.press("Enter");
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}

@@ -1,0 +1,60 @@
+// The playground page: a terminal bound to a guest running in a Web Worker.
+import * as Comlink from "comlink";
+import type { DockyardApi, DockyardEvent } from "../worker/api";
+import { clearFailure, setState, showDownload, showFailure, showNotice, showStage } from "./state";
+import { createTerminal } from "./terminal";
+
+const { term } = createTerminal(document.getElementById("terminal")!);
+const encoder = new TextEncoder();
+let worker: Worker | undefined;
+let api: Comlink.Remote<DockyardApi> | undefined;
+
+function unsupported(): string | undefined {
+  if (typeof WebAssembly !== "object") return "This browser cannot run WebAssembly, which the emulator needs.";
+  if (typeof Worker !== "function") return "This browser has no Web Workers.";
+  if (typeof indexedDB !== "object") return "This browser has no IndexedDB (private mode may turn it off).";
+  if (typeof DecompressionStream !== "function") return "This browser has no DecompressionStream: please update it.";
+  return undefined;
+}
+
+function onEvent(e: DockyardEvent): void {
+  switch (e.type) {
+    case "console":
+      term.write(e.bytes);
+      break;
+    case "stage":
+      showStage(e.stage);
+      break;
+    case "progress":
+      showDownload(e.loaded, e.total, e.fromCache);
+      break;
+    case "notice":
+      showNotice(e.message);
+      break;
+    case "error":
+      showFailure(e.message);
+      break;
+  }
+}
+
+function boot(): void {
+  worker?.terminate();
+  clearFailure();
+  term.reset();
+  setState("loading");
+  const why = unsupported();
+  if (why) return showFailure(why);
+  worker = new Worker(new URL("../worker/platform/browser/worker.ts", import.meta.url), { type: "module" });
+  worker.addEventListener("error", (e) => showFailure(`The emulator could not start: ${e.message || "worker error"}`));
+  api = Comlink.wrap<DockyardApi>(worker);
+  setState("booting");
+  void api.start({ guestBase: new URL("guest/", document.baseURI).href, cols: term.cols, rows: term.rows }, Comlink.proxy(onEvent));
+}
+
+term.onData((data) => api?.writeConsole(encoder.encode(data)));
+term.onBinary((data) => api?.writeConsole(Uint8Array.from(data, (c) => c.charCodeAt(0))));
+term.onResize(({ cols, rows }) => api?.resize(cols, rows));
+document.getElementById("reset")!.addEventListener("click", boot);
+document.getElementById("retry")!.addEventListener("click", boot);
+boot();
+term.focus();

@@ -1,0 +1,65 @@
+// The guest's files in IndexedDB, so a second visit downloads nothing it already has and a
+// visit without the network still boots. Everything is keyed by content (sha256), so a new
+// build simply uses new keys; prune() drops what the current build no longer names.
+// Key tree, in the "dockyard-guest" database's "files" store:
+//   manifest            the last guest manifest seen (used when the network is gone)
+//   file/<sha256 hex>   a boot file (bios, kernel, initramfs)
+//   chunk/<sha256 hex>  a gzip disk chunk (the hex is the raw chunk's sha256)
+import { createStore, del, get, keys, set } from "idb-keyval";
+import type { GuestManifest } from "../../core/vm/guest-manifest";
+import { isQuotaError } from "./idb-blob-store";
+
+const store = createStore("dockyard-guest", "files");
+
+export type CacheNotice = (message: string) => void;
+
+export class FileCache {
+  private warnedQuota = false;
+
+  constructor(private readonly notice: CacheNotice) {}
+
+  get(key: string): Promise<Uint8Array | undefined> {
+    return get<Uint8Array>(key, store);
+  }
+
+  /** Stores `bytes`; when the browser refuses (full), says so once and goes on uncached. */
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    try {
+      await set(key, bytes, store);
+    } catch (err) {
+      if (!isQuotaError(err)) throw err;
+      if (!this.warnedQuota) {
+        this.warnedQuota = true;
+        this.notice("Browser storage is full: the playground works, but this visit's downloads are not kept for the next one.");
+      }
+    }
+  }
+
+  delete(key: string): Promise<void> {
+    return del(key, store);
+  }
+
+  async manifest(): Promise<GuestManifest | undefined> {
+    return get<GuestManifest>("manifest", store);
+  }
+
+  async saveManifest(m: GuestManifest): Promise<void> {
+    await set("manifest", m, store).catch(() => undefined); // tiny; a full store only costs offline start
+  }
+
+  /** Deletes cached files and chunks the manifest no longer names. */
+  async prune(m: GuestManifest): Promise<number> {
+    const wanted = new Set<string>([
+      ...Object.values(m.files).map((f) => `file/${f.sha256}`),
+      ...m.disk.chunks.filter((c): c is string => c !== null).map((c) => `chunk/${c}`),
+    ]);
+    let dropped = 0;
+    for (const k of (await keys(store)) as string[]) {
+      if (k !== "manifest" && !wanted.has(k)) {
+        await del(k, store);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+}

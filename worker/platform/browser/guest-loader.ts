@@ -1,0 +1,112 @@
+// Gets the guest's files for the browser: the manifest (from the network, or the cached one when
+// offline), the boot files (cache first, verified, with progress), and a lazily fetched disk.
+import { ChunkedDisk } from "../../core/vm/chunked-disk";
+import { diskChunkSource } from "../../core/vm/disk-chunk-source";
+import type { BootFiles } from "../../core/vm/emulator";
+import { BOOT_FILES, DISK_CHUNK_DIR, type GuestManifest } from "../../core/vm/guest-manifest";
+import { sha256Digest } from "../../core/store/digest";
+import type { FileCache } from "./file-cache";
+
+export interface Progress {
+  loaded: number;
+  total: number;
+  fromCache: number;
+}
+
+export class DownloadFailed extends Error {
+  override name = "DownloadFailed";
+}
+
+async function fetchBytes(url: string, onBytes: (n: number) => void): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new DownloadFailed(`could not download ${url}: the network is unreachable`, { cause: err });
+  }
+  if (!res.ok || !res.body) throw new DownloadFailed(`could not download ${url}: HTTP ${res.status}`);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.length;
+    onBytes(value.length);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export async function loadManifest(base: string, cache: FileCache): Promise<GuestManifest> {
+  try {
+    const res = await fetch(`${base}/manifest.json`, { cache: "no-cache" });
+    if (!res.ok) throw new DownloadFailed(`HTTP ${res.status}`);
+    const m = (await res.json()) as GuestManifest;
+    await cache.saveManifest(m);
+    return m;
+  } catch (err) {
+    const cached = await cache.manifest();
+    if (cached) return cached; // offline: boot what we have
+    throw new DownloadFailed(`could not download the guest's manifest (${base}/manifest.json): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+export interface LoadedGuest {
+  files: BootFiles;
+  /** gzip bytes fetched from the network in this visit (boot files + disk chunks) */
+  networkBytes(): number;
+}
+
+export async function loadGuest(base: string, manifest: GuestManifest, cache: FileCache, onProgress: (p: Progress) => void): Promise<LoadedGuest> {
+  const names = [BOOT_FILES.bios, BOOT_FILES.vgaBios, BOOT_FILES.kernel, BOOT_FILES.initrd];
+  const total = names.reduce((n, f) => n + (manifest.files[f]?.size ?? 0), 0);
+  const progress: Progress = { loaded: 0, total, fromCache: 0 };
+  let network = 0;
+
+  const bootFile = async (name: string): Promise<ArrayBuffer> => {
+    const entry = manifest.files[name];
+    if (!entry) throw new DownloadFailed(`${name} is missing from the guest's manifest`);
+    const key = `file/${entry.sha256}`;
+    const cached = await cache.get(key);
+    if (cached && (await sha256Digest(cached)) === `sha256:${entry.sha256}`) {
+      progress.loaded += cached.length;
+      progress.fromCache += cached.length;
+      onProgress({ ...progress });
+      return cached.slice().buffer;
+    }
+    if (cached) await cache.delete(key); // corrupt: fetch it again
+    const bytes = await fetchBytes(`${base}/${name}`, (n) => {
+      progress.loaded += n;
+      network += n;
+      onProgress({ ...progress });
+    });
+    if ((await sha256Digest(bytes)) !== `sha256:${entry.sha256}`) {
+      throw new DownloadFailed(`${name} arrived damaged (its sha256 does not match the manifest): reload to try again`);
+    }
+    await cache.put(key, bytes);
+    return bytes.buffer as ArrayBuffer;
+  };
+
+  const [bios, vgaBios, kernel, initrd] = await Promise.all(names.map(bootFile));
+  const source = diskChunkSource(manifest.disk, async (hex, refresh) => {
+    const key = `chunk/${hex}`;
+    if (!refresh) {
+      const cached = await cache.get(key);
+      if (cached) return cached;
+    }
+    const gz = await fetchBytes(`${base}/${DISK_CHUNK_DIR}/${hex}.gz`, (n) => (network += n));
+    await cache.put(key, gz);
+    return gz;
+  });
+  return {
+    files: { bios: bios!, vgaBios: vgaBios!, kernel: kernel!, initrd: initrd!, disk: new ChunkedDisk(source), cmdline: manifest.cmdline },
+    networkBytes: () => network,
+  };
+}
