@@ -40,6 +40,52 @@ describe("the playground page", () => {
     await screenshot(page, "booted-page");
   }, BOOT_MS + 2 * STEP_MS);
 
+  it("user can resize the window and the guest's terminal follows", async () => {
+    await page.setViewportSize({ width: 900, height: 600 });
+    await page.waitForTimeout(500);
+    // The accessibility tree has one element per terminal row.
+    const rows = await page.evaluate(() => document.querySelector(".xterm-accessibility-tree")!.children.length);
+    await typeCommand(page, "clear; stty size");
+    const text = await waitForScreen(page, /^\d+ \d+\s*$/m, STEP_MS);
+    const [guestRows, guestCols] = text.match(/^(\d+) (\d+)\s*$/m)!.slice(1).map(Number);
+    expect(guestRows).toBe(rows);
+    expect(guestCols).toBeGreaterThan(40);
+    expect(guestCols).toBeLessThan(120); // 900 px wide: the guest did not keep the first size
+  }, STEP_MS);
+
+  it("user can work in docker run -it busybox sh and leave it with Ctrl-D", async () => {
+    await typeCommand(page, "clear; docker run -it --rm busybox sh");
+    await waitForScreen(page, /^\/ # $/m, STEP_MS);
+    await typeCommand(page, "echo inside-$((6*7))");
+    await waitForScreen(page, /^inside-42\s*$/m, STEP_MS);
+    await page.keyboard.press("Control+D");
+    await waitForScreen(page, /root@dockyard:.*# $/m, STEP_MS);
+  }, STEP_MS);
+
+  it("user can stop docker logs -f with Ctrl-C", async () => {
+    await typeCommand(page, "clear; docker run -d --name ticker busybox sh -c 'while true; do echo tick; sleep 1; done' >/dev/null; docker logs -f ticker");
+    await waitForScreen(page, /^tick\s*$/m, STEP_MS);
+    await page.keyboard.press("Control+C");
+    await typeCommand(page, "echo after-$((1+1)); docker rm -f ticker >/dev/null");
+    await waitForScreen(page, /^after-2\s*$/m, STEP_MS);
+  }, STEP_MS);
+
+  it("user's page stays responsive while the terminal is flooded", async () => {
+    await typeCommand(page, "clear; yes | head -c 20000000; echo flood-done");
+    await page.waitForTimeout(2000); // the flood is under way
+    const t = Date.now();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+    const frameMs = Date.now() - t;
+    const keyT = Date.now();
+    await page.keyboard.press("Shift");
+    const keyMs = Date.now() - keyT;
+    console.log(`e2e: during the flood a frame took ${frameMs} ms, a keypress ${keyMs} ms`);
+    expect(keyMs).toBeLessThan(1000); // the issue's bound: a keypress answered within a second
+    await page.keyboard.press("Control+C");
+    await typeCommand(page, "clear; echo calm");
+    await waitForScreen(page, /^calm\s*$/m, STEP_MS);
+  }, STEP_MS);
+
   it("user can come back offline: the guest boots from the browser's cache", async () => {
     guestRequests.length = 0;
     let blocked = 0;

@@ -16,6 +16,7 @@ export type Route =
   | { kind: "base" }
   | { kind: "catalog" }
   | { kind: "token" }
+  | { kind: "search" }
   | { kind: "tags"; name: string }
   | { kind: "manifest"; name: string; reference: string }
   | { kind: "blob"; name: string; digest: string }
@@ -27,6 +28,7 @@ export function parseRoute(pathname: string): Route | undefined {
   if (pathname === "/v2/" || pathname === "/v2") return { kind: "base" };
   if (pathname === "/v2/_catalog") return { kind: "catalog" };
   if (pathname === "/token") return { kind: "token" };
+  if (pathname === "/v1/search") return { kind: "search" };
   if (!pathname.startsWith("/v2/")) return undefined;
   const rest = pathname.slice(4);
   let m: RegExpExecArray | null;

@@ -168,6 +168,15 @@ describe("registry: reading", () => {
   });
 });
 
+describe("registry: search", () => {
+  it("answers Docker Hub's v1 search from the images it holds", async () => {
+    const res = await call("GET", `${HUB}/v1/search?q=busy&n=25`);
+    const body = (await res.json()) as { num_results: number; results: { name: string; is_official: boolean }[] };
+    expect(body.num_results).toBe(1);
+    expect(body.results[0]).toMatchObject({ name: "busybox", is_official: true });
+  });
+});
+
 describe("registry: login and push", () => {
   it("challenges for a token on registry.local, and gives anonymous tokens that may only pull", async () => {
     const res = await call("GET", `${LOCAL}/v2/`);

@@ -234,6 +234,23 @@ export function createRegistry(content: RegistryContent, options: RegistryOption
     switch (r.kind) {
       case "token":
         return auth.issue(req);
+      case "search": {
+        // Docker Hub's v1 search, over the images this registry holds (`docker search`).
+        const q = (url.searchParams.get("q") ?? "").toLowerCase();
+        const limit = Number(url.searchParams.get("n") ?? "25") || 25;
+        const results = [...(await content.allTags()).keys()]
+          .sort()
+          .filter((repo) => repo.includes(q))
+          .slice(0, limit)
+          .map((repo) => ({
+            name: repo.startsWith("library/") ? repo.slice(8) : repo,
+            description: repo.startsWith("library/") ? `${repo.slice(8)}, built by Dockyard from Debian packages` : "",
+            star_count: 0,
+            is_official: repo.startsWith("library/"),
+            is_automated: false,
+          }));
+        return Response.json({ num_results: results.length, query: q, results });
+      }
       case "base":
         authorize(req, url, "pull");
         return Response.json({});
