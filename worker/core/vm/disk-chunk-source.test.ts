@@ -13,6 +13,13 @@ describe("diskChunkSource", () => {
     await expect(src.read(2)).rejects.toThrow(/does not match/); // the last chunk is 4 bytes long
   });
 
+  it("takes a chunk the HTTP layer already decompressed", async () => {
+    const raw = new Uint8Array(8).fill(3);
+    const hex = (await sha256Digest(raw)).slice(7);
+    const src = diskChunkSource({ size: 8, chunkSize: 8, chunks: [hex] }, async () => raw);
+    expect(await src.read(0)).toEqual(raw);
+  });
+
   it("refuses a chunk whose bytes were changed at the source", async () => {
     const raw = new Uint8Array(8).fill(3);
     const hex = (await sha256Digest(raw)).slice(7);

@@ -15,7 +15,12 @@ export class ChunkCorrupt extends Error {
   override name = "ChunkCorrupt";
 }
 
+/**
+ * Gunzips `bytes`; bytes without the gzip magic are returned as they are: some static hosts
+ * serve *.gz files with Content-Encoding: gzip, and the browser has already decompressed them.
+ */
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
