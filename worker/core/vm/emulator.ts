@@ -120,10 +120,6 @@ export class Emulator {
     return this.instructionsHigh + now;
   }
 
-  saveState(): Promise<ArrayBuffer> {
-    return this.v86.save_state();
-  }
-
   destroy(): Promise<void> {
     return this.v86.destroy();
   }

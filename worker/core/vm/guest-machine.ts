@@ -37,11 +37,6 @@ export class GuestMachine {
     return this.tracker.stage;
   }
 
-  /** Marks a stage reached from outside the guest (a restored snapshot is already at docker-ready). */
-  markStage(stage: BootStage): void {
-    for (const s of BOOT_STAGES.slice(0, BOOT_STAGES.indexOf(stage) + 1)) this.tracker.reach(s);
-  }
-
   /** Stops waiting for the guest: the reason reaches every waiter. */
   fail(reason: string): void {
     this.failure ??= reason;

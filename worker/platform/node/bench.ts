@@ -25,9 +25,16 @@ type Figures = Record<string, number | null>;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** No single step of the bench takes this long unless the guest is stuck. */
+const STEP_TIMEOUT_MS = 8 * 60 * 1000;
+
 async function timed(r: Runner, script: string): Promise<number> {
   const t = performance.now();
-  const res = await r.run(script);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const res = await Promise.race([
+    r.run(script),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`"${script}" did not finish in ${STEP_TIMEOUT_MS / 1000} s`)), STEP_TIMEOUT_MS))),
+  ]).finally(() => clearTimeout(timer));
   if (res.status !== 0) throw new Error(`"${script}" failed (${res.status}): ${new TextDecoder().decode(res.output).slice(-400)}`);
   return performance.now() - t;
 }
@@ -115,7 +122,14 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: "boolean", default: false }, "no-qemu": { type: "boolean", default: false } } });
   const fig: Figures = {};
   await benchV86(fig);
-  if (!values["no-qemu"]) await benchQemu(fig);
+  console.error(`bench: v86 done: ${JSON.stringify(fig)}`);
+  if (!values["no-qemu"]) {
+    try {
+      await benchQemu(fig);
+    } catch (err) {
+      console.error(`bench: QEMU figures missing: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   for (const k of Object.keys(fig)) if (typeof fig[k] === "number") fig[k] = Math.round(fig[k]!);
   console.log(values.json ? JSON.stringify(fig) : table(fig));
 }

@@ -2,7 +2,7 @@
 // same boot-stage tracker and exec channel as v86, so `npm run bench` compares like with like.
 // The registry is our Node registry on a host port, reached through QEMU's user network.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +24,12 @@ export class QemuGuest {
   readonly started = performance.now();
 
   constructor(guestDir: string, manifest: GuestManifest, registryPort: number) {
-    const sock = join(mkdtempSync(join(tmpdir(), "qemu-")), "ttyS1.sock");
+    const dir = mkdtempSync(join(tmpdir(), "qemu-"));
+    const sock = join(dir, "ttyS1.sock");
+    // QEMU's guestfwd runs this once per guest connection: stdin/stdout ↔ the host registry.
+    // (A chardev guestfwd would carry only one connection, and dockerd opens several.)
+    const pipe = join(dir, "pipe.cjs");
+    writeFileSync(pipe, `const s = require("net").connect(${registryPort}, "127.0.0.1"); process.stdin.pipe(s); s.pipe(process.stdout); s.on("close", () => process.exit(0));\n`);
     this.tracker = new BootStageTracker((e) => {
       if (e.type === "stage") this.reached.set(e.stage, performance.now() - this.started);
       this.waiters.splice(0).forEach((w) => w());
@@ -38,7 +43,7 @@ export class QemuGuest {
       "-serial", "stdio",
       "-chardev", `socket,id=s1,path=${sock},server=on,wait=off`, "-serial", "chardev:s1",
       "-device", "virtio-serial-pci", "-chardev", "null,id=hvc", "-device", "virtconsole,chardev=hvc",
-      "-netdev", `user,id=n0,guestfwd=tcp:${QEMU_REGISTRY_ADDRESS}:5000-tcp:127.0.0.1:${registryPort}`,
+      "-netdev", `user,id=n0,guestfwd=tcp:${QEMU_REGISTRY_ADDRESS}:5000-cmd:${process.execPath} ${pipe}`,
       "-device", "virtio-net-pci,netdev=n0",
       "-monitor", "none",
     ], { stdio: ["ignore", "pipe", "inherit"] });
