@@ -29,7 +29,7 @@ class ByteQueue {
     this.length += b.length;
   }
 
-  /** Index of `\r\n\r\n` (or `\r\n` when `crlfOnly`) from the start, or -1. */
+  /** Index of `pattern` within the first `limit` bytes, or -1. */
   indexOf(pattern: number[], limit: number): number {
     const flat = this.peek(Math.min(this.length, limit));
     outer: for (let i = 0; i + pattern.length <= flat.length; i++) {
