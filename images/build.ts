@@ -19,7 +19,7 @@ import { diffTrees } from "./lib/tree-diff";
 import { layerFromPaths, layerFromTree } from "./lib/tar-layer";
 import { addToOciLayout, type ImageSpec } from "./lib/oci-layout";
 import { helloElf } from "./oci/hello-world/elf";
-import { BOOT_FILES, DISK_CHUNK_DIR, type GuestManifest } from "../worker/core/vm/guest-manifest";
+import { BOOT_FILE_NAMES, DISK_CHUNK_DIR, type GuestManifest } from "../worker/core/vm/guest-manifest";
 import { chunkDisk } from "./lib/disk-chunks";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -128,13 +128,13 @@ async function buildImages(cache: string, out: string, work: string): Promise<vo
 
   for (const spec of images) addToOciLayout(oci, spec);
   run(join(repo, "images/vm/assemble.sh"), [vmRoot, out, work]);
-  for (const f of [BOOT_FILES.bios, BOOT_FILES.vgaBios, BOOT_FILES.kernel, BOOT_FILES.initrd]) renameSync(join(out, f), join(site, f));
+  for (const f of BOOT_FILE_NAMES) renameSync(join(out, f), join(site, f));
 }
 
 async function writeManifest(out: string, build: string): Promise<void> {
   const site = join(out, "site");
   const files: GuestManifest["files"] = {};
-  for (const f of [BOOT_FILES.bios, BOOT_FILES.vgaBios, BOOT_FILES.kernel, BOOT_FILES.initrd]) {
+  for (const f of BOOT_FILE_NAMES) {
     files[f] = { size: statSync(join(site, f)).size, sha256: await sha256File(join(site, f)) };
   }
   const disk = chunkDisk(join(out, RAW_DISK), join(site, DISK_CHUNK_DIR), DISK_CHUNK_BYTES);

@@ -40,7 +40,8 @@ class ByteQueue {
   }
 
   peek(n: number): Uint8Array {
-    if (this.chunks.length === 1 || n === 0) return this.chunks[0]?.subarray(0, n) ?? new Uint8Array(0);
+    const first = this.chunks[0];
+    if (!first || n <= first.length) return first?.subarray(0, n) ?? new Uint8Array(0);
     const out = new Uint8Array(n);
     let at = 0;
     for (const c of this.chunks) {
@@ -53,7 +54,9 @@ class ByteQueue {
   }
 
   take(n: number): Uint8Array {
-    const out = this.peek(n).slice();
+    // peek() already copies when the bytes span chunks; a view into one chunk is copied here.
+    const spans = n > (this.chunks[0]?.length ?? 0);
+    const out = spans ? this.peek(n) : this.peek(n).slice();
     let left = n;
     while (left > 0) {
       const c = this.chunks[0]!;

@@ -33,5 +33,8 @@ export const BOOT_FILES = {
   initrd: "initramfs.cpio",
 } as const;
 
+/** The boot files in the order the emulator's options list them. */
+export const BOOT_FILE_NAMES: readonly string[] = Object.values(BOOT_FILES);
+
 /** Where the chunk files live, relative to the manifest. */
 export const DISK_CHUNK_DIR = "disk";

@@ -3,7 +3,7 @@
 import { ChunkedDisk } from "../../core/vm/chunked-disk";
 import { diskChunkSource } from "../../core/vm/disk-chunk-source";
 import type { BootFiles } from "../../core/vm/emulator";
-import { BOOT_FILES, DISK_CHUNK_DIR, type GuestManifest } from "../../core/vm/guest-manifest";
+import { BOOT_FILE_NAMES, DISK_CHUNK_DIR, type GuestManifest } from "../../core/vm/guest-manifest";
 import { sha256Digest } from "../../core/store/digest";
 import type { FileCache } from "./file-cache";
 
@@ -65,7 +65,7 @@ export interface LoadedGuest {
 }
 
 export async function loadGuest(base: string, manifest: GuestManifest, cache: FileCache, onProgress: (p: Progress) => void): Promise<LoadedGuest> {
-  const names = [BOOT_FILES.bios, BOOT_FILES.vgaBios, BOOT_FILES.kernel, BOOT_FILES.initrd];
+  const names = BOOT_FILE_NAMES;
   const total = names.reduce((n, f) => n + (manifest.files[f]?.size ?? 0), 0);
   const progress: Progress = { loaded: 0, total, fromCache: 0 };
   let network = 0;

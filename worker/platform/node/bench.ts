@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { createDockyard } from "../../core/dockyard";
 import { MemoryBlobStore } from "../../core/store/blob-store";
 import { fileSeed } from "./file-seed";
-import { DEFAULT_GUEST_DIR, loadGuest, WASM_PATH } from "./guest-files";
+import { DEFAULT_GUEST_DIR, loadGuest, readManifest, WASM_PATH } from "./guest-files";
 import { QemuGuest } from "./qemu-guest";
 import { nodeRegistry, serveRegistry } from "./registry-server";
 
@@ -77,7 +77,7 @@ async function benchV86(fig: Figures): Promise<void> {
 }
 
 async function benchQemu(fig: Figures): Promise<void> {
-  const manifest = (await loadGuest()).manifest;
+  const manifest = await readManifest();
   const server = await serveRegistry(nodeRegistry(new MemoryBlobStore()).handler, "127.0.0.1", 0);
   const q = new QemuGuest(DEFAULT_GUEST_DIR, manifest, (server.address() as AddressInfo).port);
   try {

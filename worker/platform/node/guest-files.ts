@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { ChunkedDisk } from "../../core/vm/chunked-disk";
 import { diskChunkSource } from "../../core/vm/disk-chunk-source";
 import type { BootFiles } from "../../core/vm/emulator";
-import { BOOT_FILES, DISK_CHUNK_DIR, type GuestManifest } from "../../core/vm/guest-manifest";
+import { BOOT_FILE_NAMES, DISK_CHUNK_DIR, type GuestManifest } from "../../core/vm/guest-manifest";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const DEFAULT_GUEST_DIR = join(REPO_ROOT, "public", "guest");
@@ -33,16 +33,19 @@ async function readVerified(dir: string, manifest: GuestManifest, name: string):
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-export async function loadGuest(dir = DEFAULT_GUEST_DIR): Promise<LoadedGuest> {
-  let manifest: GuestManifest;
+export async function readManifest(dir = DEFAULT_GUEST_DIR): Promise<GuestManifest> {
   try {
-    manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as GuestManifest;
+    return JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as GuestManifest;
   } catch (err) {
     throw new Error(`no guest build in ${dir}: run npm run build:images first`, { cause: err });
   }
+}
+
+export async function loadGuest(dir = DEFAULT_GUEST_DIR): Promise<LoadedGuest> {
+  const manifest = await readManifest(dir);
   let read = 0;
   const [bios, vgaBios, kernel, initrd] = await Promise.all(
-    [BOOT_FILES.bios, BOOT_FILES.vgaBios, BOOT_FILES.kernel, BOOT_FILES.initrd].map((f) => readVerified(dir, manifest, f)),
+    BOOT_FILE_NAMES.map((f) => readVerified(dir, manifest, f)),
   );
   read += bios!.byteLength + vgaBios!.byteLength + kernel!.byteLength + initrd!.byteLength;
 
