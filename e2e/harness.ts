@@ -3,8 +3,8 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { preview, type PreviewServer } from "vite";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { serveSite } from "../scripts/serve";
 
 export const REPO = join(import.meta.dirname, "..");
 export const ARTIFACTS = join(REPO, "artifacts");
@@ -13,24 +13,26 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** A cold boot on a busy 2-core machine. */
 export const BOOT_MS = 10 * 60 * 1000;
 
+/** The production build on two neighbouring ports: the playground and its preview origin. */
 export async function serveBuild(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: PreviewServer = await preview({ root: REPO, preview: { port: 0, host: "127.0.0.1", strictPort: false }, logLevel: "warn" });
-  const url = server.resolvedUrls?.local[0];
-  if (!url) throw new Error("vite preview did not say where it listens");
-  return { url, close: () => server.close() };
+  return serveSite(0);
 }
 
-export async function launch(): Promise<{ browser: Browser; context: BrowserContext }> {
-  const browser = await chromium.launch({
+/**
+ * Chromium with a fresh profile of its own: a returning visitor's IndexedDB across reloads, and
+ * a regular window's cookie settings. (A Playwright "new context" is an incognito one, which
+ * blocks third-party storage, and with it the preview's service worker on its second origin.)
+ */
+export async function launch(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const context = await chromium.launchPersistentContext(userDataDir(), {
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    viewport: { width: 1200, height: 800 },
   });
-  // One persistent profile per run, so a reload keeps IndexedDB as a returning visitor's would.
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-  return { browser, context };
+  return { context, close: () => context.close() };
 }
 
-export function userDataDir(): string {
+function userDataDir(): string {
   return mkdtempSync(join(tmpdir(), "dockyard-chromium-"));
 }
 

@@ -1,11 +1,11 @@
 // A user opens the playground in Chromium and uses Docker in it.
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BOOT_MS, launch, screenshot, screenText, serveBuild, typeCommand, waitForScreen, waitReady } from "./harness";
 
 const STEP_MS = 5 * 60 * 1000;
 let server: Awaited<ReturnType<typeof serveBuild>>;
-let browser: Browser;
+let closeBrowser: (() => Promise<void>) | undefined;
 let context: BrowserContext;
 let page: Page;
 /** Requests the page made for the guest's files, by kind. */
@@ -13,7 +13,7 @@ const guestRequests: string[] = [];
 
 beforeAll(async () => {
   server = await serveBuild();
-  ({ browser, context } = await launch());
+  ({ context, close: closeBrowser } = await launch());
   page = await context.newPage();
   page.on("request", (r) => {
     if (r.url().includes("/guest/")) guestRequests.push(r.url());
@@ -21,7 +21,7 @@ beforeAll(async () => {
 }, BOOT_MS);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser?.();
   await server?.close();
 });
 
@@ -32,6 +32,9 @@ describe("the playground page", () => {
     await waitReady(page);
     console.log(`e2e: cold visit Docker-ready in ${Date.now() - t0} ms, ${guestRequests.length} guest requests`);
     await waitForScreen(page, /root@dockyard:.*# $/m, STEP_MS);
+    // Resumed from the build's snapshot: the kernel and initramfs are never fetched.
+    expect(guestRequests.filter((u) => /\/(vmlinuz|initramfs\.cpio)$/.test(u))).toEqual([]);
+    expect(guestRequests.some((u) => /\/snapshot-[0-9a-f]+\.bin$/.test(u))).toBe(true);
     await typeCommand(page, "docker run --rm busybox echo hello-e2e");
     await waitForScreen(page, /^hello-e2e\s*$/m, STEP_MS);
     await typeCommand(page, "docker images");
@@ -102,5 +105,27 @@ describe("the playground page", () => {
     await waitForScreen(page, /^again\s*$/m, STEP_MS);
     expect(await screenText(page)).toContain("again");
     await page.unroute(/\/guest\//);
+  }, BOOT_MS + STEP_MS);
+
+  it("user gets this moment's clock in a resumed guest, not the build's", async () => {
+    await typeCommand(page, "clear; echo clock-$(date +%s)");
+    const text = await waitForScreen(page, /^clock-\d+\s*$/m, STEP_MS);
+    const guestNow = Number(text.match(/^clock-(\d+)/m)![1]);
+    expect(Math.abs(Date.now() / 1000 - guestNow)).toBeLessThan(5);
+  }, STEP_MS);
+
+  it("user still gets a playground when the snapshot arrives damaged: it boots cold and says so", async () => {
+    const fresh = await launch(); // a new profile: nothing cached
+    const p = await fresh.context.newPage();
+    const kernelRequests: string[] = [];
+    p.on("request", (r) => /\/vmlinuz$/.test(r.url()) && kernelRequests.push(r.url()));
+    await p.route(/\/snapshot-[0-9a-f]+\.bin$/, (route) => route.fulfill({ status: 200, body: Buffer.from("not the snapshot") }));
+    await p.goto(server.url);
+    await p.waitForFunction(() => /booting from scratch/.test(document.getElementById("notice")?.textContent ?? ""), null, { timeout: STEP_MS });
+    await waitReady(p);
+    expect(kernelRequests.length).toBe(1);
+    await typeCommand(p, "docker version --format 'server-{{.Server.Version}}'");
+    await waitForScreen(p, /^server-20\.10\.\d+\S*\s*$/m, STEP_MS);
+    await fresh.close();
   }, BOOT_MS + STEP_MS);
 });

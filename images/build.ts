@@ -6,6 +6,7 @@
 //   manifest.json   build hash, kernel command line, boot files' sizes and sha256, the disk's chunk table
 //   bios.bin vgabios.bin vmlinuz initramfs.cpio
 //   disk/<sha256>.gz  the root disk in 256 KiB chunks, gzip, named by the sha256 of the raw chunk
+//   snapshot-<key>.bin  v86's state of this build booted to Docker-ready, zstd (images/snapshot.ts)
 //   oci/            one OCI image layout holding the seed images (busybox, nginx, debian, hello-world),
 //                   served to the guest by the registry in worker/core/registry
 import { execFileSync } from "node:child_process";
@@ -21,6 +22,7 @@ import { addToOciLayout, type ImageSpec } from "./lib/oci-layout";
 import { helloElf } from "./oci/hello-world/elf";
 import { BOOT_FILE_NAMES, DISK_CHUNK_DIR, type GuestManifest } from "../worker/core/vm/guest-manifest";
 import { chunkDisk } from "./lib/disk-chunks";
+import { ensureSnapshot } from "./snapshot";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Bump when the build's own logic changes in a way the recipe files do not show. */
@@ -187,8 +189,14 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
     console.error(`images: built ${build.slice(0, 16)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
-  const current = existsSync(join(site, "manifest.json")) ? (JSON.parse(readFileSync(join(site, "manifest.json"), "utf8")) as GuestManifest).build : "";
-  if (current !== build || !existsSync(rawDisk)) publish(out, site, rawDisk);
+  if (process.env.DOCKYARD_NO_SNAPSHOT) {
+    console.error("images: no snapshot (DOCKYARD_NO_SNAPSHOT): visits boot cold");
+  } else {
+    // Optional for the site (it boots cold without one), so a failure here warns and goes on.
+    await ensureSnapshot(join(out, "site")).catch((err: unknown) => console.error(`images: WARNING: no snapshot: ${err instanceof Error ? err.message : String(err)}`));
+  }
+  const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");
+  if (read(join(site, "manifest.json")) !== read(join(out, "site", "manifest.json")) || !existsSync(rawDisk)) publish(out, site, rawDisk);
 }
 
 main().catch((err: unknown) => {

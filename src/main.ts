@@ -1,6 +1,7 @@
 // The playground page: a terminal bound to a guest running in a Web Worker.
 import * as Comlink from "comlink";
 import type { DockyardApi, DockyardEvent } from "../worker/api";
+import { PreviewPanel } from "./preview/panel";
 import { clearFailure, setState, showDownload, showFailure, showNotice, showStage } from "./state";
 import { createTerminal } from "./terminal";
 
@@ -8,6 +9,8 @@ const { term } = createTerminal(document.getElementById("terminal")!);
 const encoder = new TextEncoder();
 let worker: Worker | undefined;
 let api: Comlink.Remote<DockyardApi> | undefined;
+const attachPreview = (port: MessagePort) => void api?.attachPreview(Comlink.transfer(port, [port]));
+const preview = new PreviewPanel(attachPreview);
 
 function unsupported(): string | undefined {
   if (typeof WebAssembly !== "object") return "This browser cannot run WebAssembly, which the emulator needs.";
@@ -34,6 +37,9 @@ function onEvent(e: DockyardEvent): void {
     case "error":
       showFailure(e.message);
       break;
+    case "ports":
+      preview.setPorts(e.ports);
+      break;
   }
 }
 
@@ -47,6 +53,7 @@ function boot(): void {
   worker = new Worker(new URL("../worker/platform/browser/worker.ts", import.meta.url), { type: "module" });
   worker.addEventListener("error", (e) => showFailure(`The emulator could not start: ${e.message || "worker error"}`));
   api = Comlink.wrap<DockyardApi>(worker);
+  preview.reattach(attachPreview);
   setState("booting");
   void api.start({ guestBase: new URL("guest/", document.baseURI).href, cols: term.cols, rows: term.rows }, Comlink.proxy(onEvent));
 }

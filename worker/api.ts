@@ -16,6 +16,8 @@ export type DockyardEvent =
   | { type: "console"; bytes: Uint8Array }
   /** something the user should know that does not stop the playground (quota, cache trouble) */
   | { type: "notice"; message: string }
+  /** the TCP ports the guest listens on (published container ports), whenever the list changes */
+  | { type: "ports"; ports: { port: number; name: string }[] }
   | { type: "error"; message: string };
 
 export type DockyardListener = (event: DockyardEvent) => void;
@@ -33,4 +35,9 @@ export interface DockyardApi {
   /** Keys typed in the terminal, as bytes. */
   writeConsole(bytes: Uint8Array): void;
   resize(cols: number, rows: number): void;
+  /**
+   * Serves the preview's requests arriving on `port` (src/preview/protocol.ts): HTTP to the
+   * guest's listening ports, nothing else.
+   */
+  attachPreview(port: MessagePort): void;
 }

@@ -28,6 +28,23 @@ done < "$work/modlist"
 
 # --- root tree: our files, then trimmed of what a playground never reads ---
 cp -a "$here/overlay/." "$root/"
+# Docker Hub's names (/etc/hosts: 127.0.0.1) reach the page's registry through a TLS front in the
+# guest (socat, started by dockyard-docker-start), so `docker login`, `docker push me/app` and
+# `docker search` work as typed. Its certificate comes from a CA made here and trusted only by
+# this guest; the CA's key is thrown away with the work directory.
+tls=$work/hub-tls
+rm -rf "$tls"; mkdir -p "$tls"
+ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+openssl req -x509 "${ec[@]}" -days 7300 -subj "/CN=Dockyard playground CA" -keyout "$tls/ca.key" -out "$tls/ca.crt" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
+openssl req "${ec[@]}" -subj "/CN=registry-1.docker.io" -keyout "$tls/hub.key" -out "$tls/hub.csr" 2>/dev/null
+printf 'subjectAltName=DNS:registry-1.docker.io,DNS:index.docker.io\nextendedKeyUsage=serverAuth\n' > "$tls/ext"
+openssl x509 -req -in "$tls/hub.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 7300 -extfile "$tls/ext" -out "$tls/hub.crt" 2>/dev/null
+install -d -m 700 "$root/etc/dockyard"
+cat "$tls/hub.key" "$tls/hub.crt" > "$root/etc/dockyard/hub-tls.pem"
+chmod 600 "$root/etc/dockyard/hub-tls.pem"
+cat "$tls/ca.crt" >> "$root/etc/ssl/certs/ca-certificates.crt"
+rm -rf "$tls"
 # Tools tutorials reach for that the Debian packages above do not bring: busybox's versions.
 for applet in wget nc; do ln -sf /bin/busybox "$root/usr/local/bin/$applet"; done
 rm -rf "$root"/boot/* "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \

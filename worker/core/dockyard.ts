@@ -1,36 +1,114 @@
 // Composition root: builds the guest, the registry and the guest network and wires them.
 // The only file that knows all the parts; platforms give it files, a blob store and a seed.
+import { exchange, type HttpRequestData, type HttpResponseData } from "./net/http-client";
 import { serveHttp } from "./net/http1";
 import { GuestNetwork, REGISTRY_PORT } from "./net/guest-network";
+import { watchPorts, type GuestPort } from "./net/port-watch";
 import { RegistryContent, type ContentEvents } from "./registry/content";
-import { createRegistry } from "./registry/registry";
+import { createRegistry, type RegistryHandler } from "./registry/registry";
 import type { SeedSource } from "./registry/seed";
 import type { BlobStore } from "./store/blob-store";
 import { GuestMachine } from "./vm/guest-machine";
-import type { BootFiles } from "./vm/emulator";
+import type { BootFiles, MachineFiles } from "./vm/emulator";
+
+/** Where a platform gets the guest build's files from. */
+export interface GuestSource {
+  /** BIOSes and a fresh lazily read disk: a new disk per machine, since a disk keeps its machine's writes. */
+  machineFiles(): Promise<MachineFiles>;
+  /** What a cold boot needs on top; not fetched when a snapshot resumes. */
+  bootFiles(): Promise<Omit<BootFiles, keyof MachineFiles>>;
+  /** The build's booted-state snapshot, verified, or undefined when the build has none. */
+  snapshot(): Promise<ArrayBuffer | undefined>;
+}
 
 export interface DockyardOptions {
-  files: BootFiles;
+  guest: GuestSource;
   wasmPath: string;
   store: BlobStore;
   seed?: SeedSource;
   events?: ContentEvents;
   mtu?: number;
+  /** false: boot cold even when the build has a snapshot (default true) */
+  resume?: boolean;
+  /** Called with each machine as it is made, before it runs: attach console and stage listeners here. */
+  onMachine?: (vm: GuestMachine) => void;
+  /** The snapshot could not be used (the reason); a cold boot follows. */
+  onColdBoot?: (reason: string) => void;
+  /** The ports the guest listens on, each time the list changes. */
+  onPorts?: (ports: GuestPort[]) => void;
 }
 
 export interface Dockyard {
+  /** Docker-ready when resumed from a snapshot; still booting after a cold start. */
   vm: GuestMachine;
   content: RegistryContent;
+  /** true when the machine came from the build's snapshot */
+  resumed: boolean;
+  /** One HTTP exchange with a port the guest listens on (the preview's requests). */
+  fetchFromGuest(port: number, req: HttpRequestData): Promise<HttpResponseData>;
 }
 
 /** The registry's name for `docker login` and `docker push`; it asks for a login to push. */
 export const REGISTRY_HOST = "registry.local";
+/**
+ * Docker Hub's names, which the guest sends to this registry through its own TLS front
+ * (images/vm: socat on 127.0.0.1:443): `docker login`, `docker push me/app`, `docker search`.
+ */
+export const HUB_HOSTS = ["registry-1.docker.io", "index.docker.io"];
 
-export function createDockyard(options: DockyardOptions): Dockyard {
-  const vm = new GuestMachine({ files: options.files, wasmPath: options.wasmPath, mtu: options.mtu });
-  const content = new RegistryContent(options.store, options.seed, options.events);
-  const registry = createRegistry(content, { authHosts: [REGISTRY_HOST] });
+/** What the guest reaches on the network (the registry, the port reports), and how we reach it. */
+function attachNetwork(vm: GuestMachine, registry: RegistryHandler, onPorts?: (ports: GuestPort[]) => void): GuestNetwork {
   const net = new GuestNetwork(vm.emulator);
   net.listen(REGISTRY_PORT, (conn) => serveHttp(conn, registry, `http://${REGISTRY_HOST}:${REGISTRY_PORT}`));
-  return { vm, content };
+  watchPorts(net, onPorts ?? (() => undefined)); // listened to even when unused: the guest retries until taken
+  return net;
+}
+
+/**
+ * Resumes the build's snapshot when there is one, and boots cold when there is none or it
+ * does not resume (damaged, from another build, no answer): the user gets a playground either way.
+ */
+export async function startDockyard(options: DockyardOptions): Promise<Dockyard> {
+  const content = new RegistryContent(options.store, options.seed, options.events);
+  const registry = createRegistry(content, { authHosts: [REGISTRY_HOST, ...HUB_HOSTS], httpsHosts: HUB_HOSTS });
+  const networks = new Map<GuestMachine, GuestNetwork>();
+  const machine = (vm: GuestMachine): GuestMachine => {
+    networks.set(vm, attachNetwork(vm, registry, options.onPorts));
+    options.onMachine?.(vm);
+    return vm;
+  };
+  const done = (vm: GuestMachine, resumed: boolean): Dockyard => {
+    const net = networks.get(vm)!;
+    return {
+      vm,
+      content,
+      resumed,
+      fetchFromGuest: async (port, req) => exchange(await net.connect(port), req, `localhost:${port}`),
+    };
+  };
+
+  if (options.resume !== false) {
+    let reason: string;
+    try {
+      const snapshot = await options.guest.snapshot();
+      if (snapshot) {
+        const files = await options.guest.machineFiles();
+        const vm = machine(new GuestMachine({ files, snapshot, wasmPath: options.wasmPath, mtu: options.mtu }));
+        try {
+          await vm.waitFor("docker-ready", 10 * 60 * 1000); // the thaw times out well before this
+          return done(vm, true);
+        } catch (err) {
+          await vm.destroy().catch(() => undefined);
+          throw err;
+        }
+      }
+      reason = "";
+    } catch (err) {
+      reason = err instanceof Error ? err.message : String(err);
+    }
+    if (reason) options.onColdBoot?.(reason);
+  }
+  const [files, boot] = await Promise.all([options.guest.machineFiles(), options.guest.bootFiles()]);
+  const vm = machine(new GuestMachine({ files: { ...files, ...boot }, wasmPath: options.wasmPath, mtu: options.mtu }));
+  return done(vm, false);
 }

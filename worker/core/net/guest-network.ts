@@ -4,22 +4,46 @@
 //   192.168.86.100   the guest (eth0)
 //   192.168.86.1     the router; the guest's /etc/hosts names it registry.local and hub.dockyard.internal
 //   :5000            our OCI registry (REGISTRY_PORT), for any address the guest dials
+//   :5001            the guest's list of listening ports (PORT_WATCH_PORT, net/port-watch.ts)
 //   :80              taken by v86 itself: turned into a fetch() by the browser
 import type { Emulator, GuestTcpConnection } from "../vm/emulator";
 
 export const REGISTRY_PORT = 5000;
+
+/** A guest port that does not answer a connection in this long is taken as down. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export type ConnectionHandler = (conn: GuestTcpConnection) => void;
 
 export class GuestNetwork {
   private readonly handlers = new Map<number, ConnectionHandler>();
 
-  constructor(emulator: Emulator) {
+  constructor(private readonly emulator: Emulator) {
     emulator.on("tcp-connection", (conn) => {
       const handler = this.handlers.get(conn.sport);
       if (!handler) return; // not ours: v86 answers with a reset, as a closed port would
       conn.accept();
       handler(conn);
+    });
+  }
+
+  /** Connects to a port the guest listens on (a published container port, say). */
+  connect(port: number): Promise<GuestTcpConnection> {
+    return new Promise((resolve, reject) => {
+      const conn = this.emulator.connectToGuest(port);
+      const timer = setTimeout(() => {
+        conn.close();
+        reject(new Error(`port ${port} in the guest did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`));
+      }, CONNECT_TIMEOUT_MS);
+      conn.on("connect", () => {
+        clearTimeout(timer);
+        resolve(conn);
+      });
+      // Replaced by the caller's own handler once connected (v86 keeps one handler per event).
+      conn.on("close", () => {
+        clearTimeout(timer);
+        reject(new Error(`nothing listens on port ${port} in the guest`));
+      });
     });
   }
 

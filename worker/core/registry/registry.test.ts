@@ -54,7 +54,7 @@ beforeEach(async () => {
       return seed.files.get(p);
     }),
   );
-  reg = createRegistry(content, { authHosts: ["registry.local"] });
+  reg = createRegistry(content, { authHosts: ["registry.local", "registry-1.docker.io"], httpsHosts: ["registry-1.docker.io"] });
 });
 
 const call = (method: string, url: string, init: RequestInit = {}) => reg(new Request(url, { method, ...init }));
@@ -187,6 +187,12 @@ describe("registry: login and push", () => {
     const push = await call("POST", `${LOCAL}/v2/me/bb/blobs/uploads/`, { headers: { Authorization: `Bearer ${anon}` } });
     expect(push.status).toBe(403);
     expect(await errorCode(push)).toBe("DENIED");
+  });
+
+  it("gives an https realm to hosts behind the guest's TLS front (Docker Hub's names), though the request came as http", async () => {
+    const res = await call("GET", "http://registry-1.docker.io/v2/");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("WWW-Authenticate")).toMatch(/^Bearer realm="https:\/\/registry-1.docker.io\/token"/);
   });
 
   it("refuses a login with an empty password", async () => {

@@ -11,6 +11,11 @@ import { Uploads } from "./uploads";
 export interface RegistryOptions {
   /** Host names (without port) whose clients must log in to push; others are open (the Hub mirror). */
   authHosts?: string[];
+  /**
+   * Host names clients reach over HTTPS through a TLS front that forwards plain HTTP here (the
+   * guest's stand-ins for Docker Hub): their token realm must say https, though requests arrive as http.
+   */
+  httpsHosts?: string[];
 }
 
 const MANIFEST_TYPES = new Set([
@@ -37,7 +42,8 @@ export function createRegistry(content: RegistryContent, options: RegistryOption
   const authHosts = new Set(options.authHosts ?? []);
 
   const needsAuth = (url: URL): boolean => authHosts.has(url.hostname);
-  const realmOf = (url: URL): string => `${url.protocol}//${url.host}/token`;
+  const httpsHosts = new Set(options.httpsHosts ?? []);
+  const realmOf = (url: URL): string => `${httpsHosts.has(url.hostname) ? "https:" : url.protocol}//${url.host}/token`;
 
   function authorize(req: Request, url: URL, access: Access, repo?: string): void {
     if (needsAuth(url)) auth.check(req, realmOf(url), access, repo);

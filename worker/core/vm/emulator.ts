@@ -8,24 +8,30 @@ export const MEMORY_BYTES = 1024 * 1024 * 1024;
 /** Text-mode VGA only: nothing draws graphics. */
 const VGA_MEMORY_BYTES = 2 * 1024 * 1024;
 
-export interface BootFiles {
+/** What the emulated PC needs whether it boots or resumes a saved state. */
+export interface MachineFiles {
   bios: ArrayBuffer;
   vgaBios: ArrayBuffer;
+  disk: ChunkedDisk;
+}
+
+/** What a cold boot needs on top. */
+export interface BootFiles extends MachineFiles {
   kernel: ArrayBuffer;
   initrd: ArrayBuffer;
-  disk: ChunkedDisk;
   cmdline: string;
 }
 
-export interface EmulatorOptions {
-  files: BootFiles;
+export type EmulatorOptions = {
   /** Where v86.wasm is: a path in Node, a URL in the browser. */
   wasmPath: string;
-  /** A saved state to resume from instead of booting. */
-  initialState?: ArrayBuffer;
   /** The virtio NIC's MTU (v86's default when unset). */
   mtu?: number;
-}
+} & (
+  | { files: BootFiles; snapshot?: undefined }
+  /** Resume a state saved by save(), zstd-compressed or raw, instead of booting. */
+  | { files: MachineFiles; snapshot: ArrayBuffer }
+);
 
 /** A TCP connection the guest opened, as v86's network adapter hands it over. */
 export interface GuestTcpConnection {
@@ -36,7 +42,7 @@ export interface GuestTcpConnection {
   /** Must be called synchronously from the event, or the guest gets a reset. */
   accept(): void;
   on(event: "data", fn: (bytes: Uint8Array) => void): void;
-  on(event: "close" | "shutdown", fn: () => void): void;
+  on(event: "close" | "shutdown" | "connect", fn: () => void): void;
   write(bytes: Uint8Array): void;
   close(): void;
 }
@@ -47,6 +53,7 @@ export interface EmulatorEvents {
   "serial0-output-byte": number;
   "serial1-output-byte": number;
   "virtio-console0-output-bytes": Uint8Array;
+  "emulator-loaded": void;
   "emulator-started": void;
   "emulator-stopped": void;
 }
@@ -63,35 +70,106 @@ interface V86Instance {
   save_state(): Promise<ArrayBuffer>;
   restore_state(state: ArrayBuffer): Promise<void>;
   get_instruction_counter(): number;
-  v86: { cpu: { wm: { exports: Record<string, (...args: number[]) => number> } } };
+  network_adapter: { connect(port: number): GuestTcpConnection };
+  v86: { cpu: V86Cpu };
+}
+
+/** v86's CPU object: the JIT hooks its wasm calls back into, looked up on the object at each call. */
+interface V86Cpu {
+  wm: { exports: Record<string, (...args: number[]) => number> };
+  codegen_finalize(...args: number[]): void;
+  jit_clear_func(index: number): void;
+  jit_clear_all_funcs(): void;
+}
+
+/** What v86's JIT did since the machine started (its table holds 900 compiled modules). */
+export interface JitCounters {
+  /** wasm modules compiled from hot guest code */
+  compiled: number;
+  /** modules dropped one by one (their guest pages changed) */
+  cleared: number;
+  /** whole-table flushes: every compiled module dropped at once */
+  flushes: number;
 }
 
 export class Emulator {
   private readonly v86: V86Instance;
   private instructionsHigh = 0;
   private lastCounter = 0;
+  /** Resolves once the CPU runs: at once for a boot, after restore_state for a snapshot. */
+  readonly started: Promise<void>;
+  private readonly jit: JitCounters = { compiled: 0, cleared: 0, flushes: 0 };
 
   constructor(options: EmulatorOptions) {
-    const { files } = options;
+    const { files, snapshot } = options;
+    const boot = snapshot === undefined ? options.files : undefined;
     this.v86 = new V86({
       wasm_path: options.wasmPath,
       memory_size: MEMORY_BYTES,
       vga_memory_size: VGA_MEMORY_BYTES,
       bios: { buffer: files.bios },
       vga_bios: { buffer: files.vgaBios },
-      bzimage: { buffer: files.kernel },
-      initrd: { buffer: files.initrd },
-      cmdline: files.cmdline,
+      // A resumed machine needs no kernel: its memory comes from the state.
+      bzimage: boot && { buffer: boot.kernel },
+      initrd: boot && { buffer: boot.initrd },
+      cmdline: boot?.cmdline,
       hda: files.disk,
-      initial_state: options.initialState ? { buffer: options.initialState } : undefined,
       uart1: true, // ttyS1: the exec channel
       virtio_console: true, // hvc0: the user's console, 20x faster than a UART
       net_device: { type: "virtio", relay_url: "fetch", ...(options.mtu ? { mtu: options.mtu } : {}) },
-      autostart: true,
+      // A restored guest keeps the MAC address it had when saved; without this, v86 would address
+      // the frames it sends into the guest (connections to guest ports) to a new, random one.
+      preserve_mac_from_state_image: true,
+      autostart: boot !== undefined,
       disable_keyboard: true,
       disable_mouse: true,
       disable_speaker: true,
     } as unknown as ConstructorParameters<typeof V86>[0]) as unknown as V86Instance;
+    this.started = snapshot === undefined ? Promise.resolve() : this.resume(snapshot);
+    const off = this.on("emulator-loaded", () => {
+      off();
+      this.countJit(this.v86.v86.cpu);
+    });
+  }
+
+  private countJit(cpu: V86Cpu): void {
+    const { codegen_finalize, jit_clear_func, jit_clear_all_funcs } = cpu;
+    cpu.codegen_finalize = (...args) => {
+      this.jit.compiled++;
+      codegen_finalize.apply(cpu, args);
+    };
+    cpu.jit_clear_func = (index) => {
+      this.jit.cleared++;
+      jit_clear_func.call(cpu, index);
+    };
+    cpu.jit_clear_all_funcs = () => {
+      this.jit.flushes++;
+      jit_clear_all_funcs.call(cpu);
+    };
+  }
+
+  jitCounters(): JitCounters {
+    return { ...this.jit };
+  }
+
+  /**
+   * Restores explicitly rather than through v86's initial_state option, so that a state that
+   * does not fit (another build, a damaged file) rejects here instead of throwing inside v86.
+   */
+  private async resume(snapshot: ArrayBuffer): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const off = this.on("emulator-loaded", () => {
+        off();
+        resolve();
+      });
+    });
+    await this.v86.restore_state(snapshot);
+    await this.v86.run();
+  }
+
+  /** The whole machine (RAM, devices, the disk's written blocks) as v86's raw state format. */
+  save(): Promise<ArrayBuffer> {
+    return this.v86.save_state();
   }
 
   on<K extends keyof EmulatorEvents>(event: K, fn: (arg: EmulatorEvents[K]) => void): () => void {
@@ -105,6 +183,11 @@ export class Emulator {
 
   sendConsole(bytes: Uint8Array): void {
     this.v86.bus.send("virtio-console0-input-bytes", bytes);
+  }
+
+  /** Opens a TCP connection from the router (192.168.86.1) to `port` on the guest; watch its "connect" and "close". */
+  connectToGuest(port: number): GuestTcpConnection {
+    return this.v86.network_adapter.connect(port);
   }
 
   /** NOTE: v86 with Debian's 6.1 kernel reads this pair as [rows, cols], not [cols, rows] as its d.ts says. */

@@ -8,6 +8,13 @@ export class GuestFailure extends Error {
   override name = "GuestFailure";
 }
 
+/** Restoring a state and the guest's first answer after it; far more means the state is not usable. */
+const THAW_TIMEOUT_MS = 90 * 1000;
+
+function base64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
 type Listener<T> = (value: T) => void;
 
 export class GuestMachine {
@@ -17,6 +24,8 @@ export class GuestMachine {
   private readonly bootListeners = new Set<Listener<BootEvent>>();
   private readonly consoleListeners = new Set<Listener<Uint8Array>>();
   private failure: string | undefined;
+  /** the console size last asked for: a restored state brings the build machine's along */
+  private consoleSize: [number, number] | undefined;
 
   constructor(options: EmulatorOptions) {
     this.tracker = new BootStageTracker((e) => {
@@ -31,6 +40,32 @@ export class GuestMachine {
       for (const fn of this.consoleListeners) fn(bytes);
     });
     options.files.disk.onerror = (err) => this.fail(`the root disk could not be read: ${String(err)}`);
+    if (options.snapshot !== undefined) void this.thaw();
+  }
+
+  /**
+   * A restored guest is past every boot stage but still lives in the build machine's moment:
+   * dockyard-thaw (in the guest) takes this visit's clock and entropy, restarts the console shell
+   * so its prompt appears at the page's size, and waits for Docker. Only then are the stages reached.
+   */
+  private async thaw(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${THAW_TIMEOUT_MS / 1000} s`)), THAW_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.emulator.started, timeout]);
+      if (this.consoleSize) this.emulator.resizeConsole(...this.consoleSize);
+      const entropy = base64(crypto.getRandomValues(new Uint8Array(64)));
+      const now = (Date.now() / 1000).toFixed(3);
+      const r = await Promise.race([this.run(`dockyard-thaw ${now} ${entropy}`), timeout]);
+      if (r.status !== 0) throw new Error(`dockyard-thaw exited with ${r.status}: ${new TextDecoder().decode(r.output).slice(-300)}`);
+      for (const stage of BOOT_STAGES) if (stage !== "downloading") this.tracker.reach(stage);
+    } catch (err) {
+      this.fail(`the saved state did not resume: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get stage(): BootStage | undefined {
@@ -90,6 +125,7 @@ export class GuestMachine {
   }
 
   resizeConsole(cols: number, rows: number): void {
+    this.consoleSize = [cols, rows];
     this.emulator.resizeConsole(cols, rows);
   }
 

@@ -23,6 +23,8 @@ export interface GuestManifest {
   /** the boot files by path relative to the manifest (disk chunks and OCI blobs are content-addressed) */
   files: Record<string, GuestFile>;
   disk: DiskTable;
+  /** v86's state of this build booted to Docker-ready, zstd-compressed (images/snapshot.ts); absent when not made */
+  snapshot?: GuestFile & { file: string };
 }
 
 /** The files the emulator needs to boot, by role. */

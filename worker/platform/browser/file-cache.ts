@@ -3,7 +3,7 @@
 // build simply uses new keys; prune() drops what the current build no longer names.
 // Key tree, in the "dockyard-guest" database's "files" store:
 //   manifest            the last guest manifest seen (used when the network is gone)
-//   file/<sha256 hex>   a boot file (bios, kernel, initramfs)
+//   file/<sha256 hex>   a boot file (bios, kernel, initramfs) or the booted-state snapshot
 //   chunk/<sha256 hex>  a gzip disk chunk (the hex is the raw chunk's sha256)
 import { createStore, del, get, keys, set } from "idb-keyval";
 import type { GuestManifest } from "../../core/vm/guest-manifest";
@@ -51,6 +51,7 @@ export class FileCache {
   async prune(m: GuestManifest): Promise<number> {
     const wanted = new Set<string>([
       ...Object.values(m.files).map((f) => `file/${f.sha256}`),
+      ...(m.snapshot ? [`file/${m.snapshot.sha256}`] : []),
       ...m.disk.chunks.filter((c): c is string => c !== null).map((c) => `chunk/${c}`),
     ]);
     let dropped = 0;

@@ -2,8 +2,8 @@
 // offline), the boot files (cache first, verified, with progress), and a lazily fetched disk.
 import { ChunkedDisk } from "../../core/vm/chunked-disk";
 import { diskChunkSource } from "../../core/vm/disk-chunk-source";
-import type { BootFiles } from "../../core/vm/emulator";
-import { BOOT_FILE_NAMES, DISK_CHUNK_DIR, type GuestManifest } from "../../core/vm/guest-manifest";
+import type { GuestSource } from "../../core/dockyard";
+import { BOOT_FILES, DISK_CHUNK_DIR, type GuestFile, type GuestManifest } from "../../core/vm/guest-manifest";
 import { sha256Digest } from "../../core/store/digest";
 import type { FileCache } from "./file-cache";
 
@@ -58,21 +58,23 @@ export async function loadManifest(base: string, cache: FileCache): Promise<Gues
   }
 }
 
-export interface LoadedGuest {
-  files: BootFiles;
-  /** gzip bytes fetched from the network in this visit (boot files + disk chunks) */
+export interface LoadedGuest extends GuestSource {
+  /** gzip bytes fetched from the network in this visit (boot files, snapshot, disk chunks) */
   networkBytes(): number;
 }
 
-export async function loadGuest(base: string, manifest: GuestManifest, cache: FileCache, onProgress: (p: Progress) => void): Promise<LoadedGuest> {
-  const names = BOOT_FILE_NAMES;
-  const total = names.reduce((n, f) => n + (manifest.files[f]?.size ?? 0), 0);
-  const progress: Progress = { loaded: 0, total, fromCache: 0 };
+/**
+ * The guest's files for this visit: each from the cache when it is there and intact, else from
+ * the network (then cached). Only what is asked for is fetched: a visit that resumes the
+ * snapshot never downloads the kernel.
+ */
+export function guestFiles(base: string, manifest: GuestManifest, cache: FileCache, onProgress: (p: Progress) => void): LoadedGuest {
+  const progress: Progress = { loaded: 0, total: 0, fromCache: 0 };
   let network = 0;
 
-  const bootFile = async (name: string): Promise<ArrayBuffer> => {
-    const entry = manifest.files[name];
+  const file = async (name: string, entry: GuestFile | undefined): Promise<ArrayBuffer> => {
     if (!entry) throw new DownloadFailed(`${name} is missing from the guest's manifest`);
+    progress.total += entry.size;
     const key = `file/${entry.sha256}`;
     const cached = await cache.get(key);
     if (cached && (await sha256Digest(cached)) === `sha256:${entry.sha256}`) {
@@ -93,8 +95,8 @@ export async function loadGuest(base: string, manifest: GuestManifest, cache: Fi
     await cache.put(key, bytes);
     return bytes.buffer as ArrayBuffer;
   };
+  const bootFile = (name: string) => file(name, manifest.files[name]);
 
-  const [bios, vgaBios, kernel, initrd] = await Promise.all(names.map(bootFile));
   const source = diskChunkSource(manifest.disk, async (hex, refresh) => {
     const key = `chunk/${hex}`;
     if (!refresh) {
@@ -106,7 +108,18 @@ export async function loadGuest(base: string, manifest: GuestManifest, cache: Fi
     return gz;
   });
   return {
-    files: { bios: bios!, vgaBios: vgaBios!, kernel: kernel!, initrd: initrd!, disk: new ChunkedDisk(source), cmdline: manifest.cmdline },
+    async machineFiles() {
+      const [bios, vgaBios] = await Promise.all([bootFile(BOOT_FILES.bios), bootFile(BOOT_FILES.vgaBios)]);
+      return { bios, vgaBios, disk: new ChunkedDisk(source) };
+    },
+    async bootFiles() {
+      const [kernel, initrd] = await Promise.all([bootFile(BOOT_FILES.kernel), bootFile(BOOT_FILES.initrd)]);
+      return { kernel, initrd, cmdline: manifest.cmdline };
+    },
+    async snapshot() {
+      const s = manifest.snapshot;
+      return s ? file(s.file, s) : undefined;
+    },
     networkBytes: () => network,
   };
 }

@@ -2,11 +2,12 @@
 import * as Comlink from "comlink";
 import v86WasmUrl from "v86/build/v86.wasm?url";
 import type { DockyardApi, DockyardListener, StartOptions } from "../../api";
-import { createDockyard } from "../../core/dockyard";
+import { startDockyard, type Dockyard } from "../../core/dockyard";
+import { isPreviewRequest, type PreviewReply } from "../../../src/preview/protocol";
 import { staticSeed } from "../../core/registry/seed";
 import type { GuestMachine } from "../../core/vm/guest-machine";
 import { FileCache } from "./file-cache";
-import { loadGuest, loadManifest } from "./guest-loader";
+import { guestFiles, loadManifest } from "./guest-loader";
 import { IdbBlobStore } from "./idb-blob-store";
 
 /** Terminal output is sent at most this often, so a flood (`yes`) costs the page one message per frame. */
@@ -17,7 +18,10 @@ const CONSOLE_BATCH_MAX = 256 * 1024;
 const BOOT_TIMEOUT_MS = 10 * 60 * 1000;
 
 let vm: GuestMachine | undefined;
+let dockyard: Dockyard | undefined;
 let listener: DockyardListener | undefined;
+/** the terminal's size, kept while no machine is there to take it */
+let size: [cols: number, rows: number] = [80, 24];
 
 function emit(event: Parameters<DockyardListener>[0]): void {
   if (!listener) return;
@@ -54,18 +58,20 @@ function consoleBatcher(): (bytes: Uint8Array) => void {
 const api: DockyardApi = {
   async start(options: StartOptions, l: DockyardListener) {
     listener = l;
+    size = [options.cols, options.rows];
     try {
       const cache = new FileCache((message) => emit({ type: "notice", message }));
       emit({ type: "stage", stage: "downloading" });
       const base = options.guestBase.replace(/\/$/, "");
       const manifest = await loadManifest(base, cache);
-      const guest = await loadGuest(base, manifest, cache, (p) => emit({ type: "progress", ...p }));
+      const guest = guestFiles(base, manifest, cache, (p) => emit({ type: "progress", ...p }));
       const seed = staticSeed(async (path) => {
         const res = await fetch(`${base}/oci/${path}`).catch(() => undefined);
         return res?.ok ? new Uint8Array(await res.arrayBuffer()) : undefined;
       });
-      const dockyard = createDockyard({
-        files: guest.files,
+      const batcher = consoleBatcher();
+      dockyard = await startDockyard({
+        guest,
         wasmPath: v86WasmUrl,
         store: new IdbBlobStore(),
         seed,
@@ -73,14 +79,21 @@ const api: DockyardApi = {
           onQuota: () => emit({ type: "notice", message: "Browser storage is full: images still pull, but are not kept for the next visit." }),
           onCorrupt: (d) => emit({ type: "notice", message: `A cached image layer was damaged (${d.slice(0, 19)}…); it was fetched again.` }),
         },
+        onMachine: (machine) => {
+          // Stages only: a failure surfaces once, from waitFor below (or as a cold boot after a failed resume).
+          machine.onBoot((e) => e.type === "stage" && emit({ type: "stage", stage: e.stage }));
+          machine.onConsoleOutput(batcher);
+          machine.resizeConsole(...size);
+        },
+        onPorts: (ports) => emit({ type: "ports", ports }),
+        onColdBoot: (reason) => emit({ type: "notice", message: `The saved Docker-ready state could not be used (${reason}); booting from scratch, which takes longer.` }),
       });
       vm = dockyard.vm;
-      vm.onConsoleOutput(consoleBatcher());
-      vm.onBoot((e) => emit(e.type === "stage" ? { type: "stage", stage: e.stage } : { type: "error", message: `The guest failed: ${e.reason}` }));
-      vm.resizeConsole(options.cols, options.rows);
       await vm.waitFor("shell", BOOT_TIMEOUT_MS);
-      vm.resizeConsole(options.cols, options.rows);
+      vm.resizeConsole(...size);
       await vm.waitFor("docker-ready", BOOT_TIMEOUT_MS);
+      // From here on nobody waits on the machine: a later failure (a panic in use) is reported as it comes.
+      vm.onBoot((e) => e.type === "failure" && emit({ type: "error", message: `The guest failed: ${e.reason}` }));
       void cache.prune(manifest);
     } catch (err) {
       emit({ type: "error", message: err instanceof Error ? err.message : String(err) });
@@ -89,9 +102,28 @@ const api: DockyardApi = {
   writeConsole(bytes) {
     vm?.writeConsole(bytes);
   },
+  attachPreview(port) {
+    port.onmessage = (e: MessageEvent<unknown>) => {
+      const reply = e.ports[0];
+      if (!reply) return;
+      void answerPreview(e.data).then((r) => reply.postMessage(r, r.ok ? [r.response.body.buffer] : []));
+    };
+  },
   resize(cols, rows) {
+    size = [cols, rows];
     vm?.resizeConsole(cols, rows);
   },
 };
+
+/** One request from the preview, checked: it comes from a page we do not trust. */
+async function answerPreview(m: unknown): Promise<PreviewReply> {
+  if (!isPreviewRequest(m)) return { ok: false, error: "not a preview request" };
+  if (!dockyard) return { ok: false, error: "the playground is still starting" };
+  try {
+    return { ok: true, response: await dockyard.fetchFromGuest(m.port, m.request) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
 
 Comlink.expose(api);

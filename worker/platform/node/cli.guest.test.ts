@@ -1,28 +1,61 @@
 // The headless CLI as a user runs it: `npm run vm -- 'CMD'` boots the real guest in v86.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "./guest-files";
+import type { GuestManifest } from "../../core/vm/guest-manifest";
+import { DEFAULT_GUEST_DIR, REPO_ROOT } from "./guest-files";
+
+const manifest = JSON.parse(readFileSync(join(DEFAULT_GUEST_DIR, "manifest.json"), "utf8")) as GuestManifest;
 
 const BOOT_TEST_MS = 8 * 60 * 1000;
 
 function vm(...args: string[]) {
   const r = spawnSync("npx", ["tsx", "worker/platform/node/cli.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: BOOT_TEST_MS });
   const lastLine = r.stderr.trim().split("\n").pop() ?? "";
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, timings: JSON.parse(lastLine) as Record<string, number> };
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, timings: JSON.parse(lastLine) as Record<string, number | boolean | string | null> };
+}
+
+/** A copy of the guest build (links) whose snapshot is `bytes`, listed in its manifest with their real digest. */
+function guestWithSnapshot(bytes: Uint8Array): string {
+  const dir = mkdtempSync(join(tmpdir(), "dockyard-guest-"));
+  for (const name of readdirSync(DEFAULT_GUEST_DIR)) {
+    if (name !== "manifest.json" && name !== manifest.snapshot?.file) symlinkSync(join(DEFAULT_GUEST_DIR, name), join(dir, name));
+  }
+  const file = "snapshot-damaged.bin";
+  writeFileSync(join(dir, file), bytes);
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify({ ...manifest, snapshot: { file, size: bytes.length, sha256 } }));
+  return dir;
 }
 
 describe("npm run vm", () => {
-  it("runs docker run --rm busybox echo hello, prints hello, exits 0 and reports timings", () => {
-    const r = vm("docker run --rm busybox echo hello");
+  it("resumes the build's snapshot, runs docker run --rm busybox echo hello, exits 0 and reports timings", () => {
+    expect(manifest.snapshot, "the image build makes a snapshot").toBeDefined();
+    const r = vm("date +%s.%N; docker run --rm busybox echo hello");
+    const hostNow = Date.now() / 1000;
     // The exec channel merges stderr into stdout, so the auto-pull's lines come first.
     expect(r.stdout).toMatch(/Status: Downloaded newer image for busybox:latest\nhello\n$/);
     expect(r.status).toBe(0);
-    expect(r.timings.boot_ms).toBeGreaterThan(0);
-    expect(r.timings.docker_ready_ms).toBeGreaterThanOrEqual(r.timings.boot_ms!);
+    expect(r.timings.resumed).toBe(true);
+    expect(r.timings.docker_ready_ms).toBeGreaterThan(0);
     expect(r.timings.cmd_ms).toBeGreaterThan(0);
+    // The guest's clock is this run's, not the build's: `date` ran at most cmd_ms before hostNow.
+    const guestNow = Number(r.stdout.split("\n")[0]);
+    expect(Math.abs(hostNow - (r.timings.cmd_ms as number) / 1000 - guestNow)).toBeLessThan(5);
+  }, BOOT_TEST_MS);
+
+  it("boots cold when the snapshot does not restore, says why, and still runs the command", () => {
+    const guest = guestWithSnapshot(new TextEncoder().encode("not a v86 state"));
+    const r = vm("--guest", guest, "docker version --format '{{.Server.Version}}'");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^20\.10\./);
+    expect(r.timings.resumed).toBe(false);
+    expect(r.stderr).toMatch(/booting cold: the saved state did not resume/);
+    expect(r.timings.boot_ms).toBeGreaterThan(0);
+    expect(r.timings.docker_ready_ms).toBeGreaterThanOrEqual(r.timings.boot_ms as number);
   }, BOOT_TEST_MS);
 
   it("keeps pushed images in --store DIR across restarts", () => {
@@ -35,8 +68,9 @@ describe("npm run vm", () => {
     expect(pull.timings.seed_bytes).toBe(0); // everything came from the store, nothing from the site
   }, 2 * BOOT_TEST_MS);
 
-  it("exits with the command's status", () => {
-    const r = vm("exit 3");
+  it("exits with the command's status (--cold: booting the kernel)", () => {
+    const r = vm("--cold", "exit 3");
+    expect(r.timings.resumed).toBe(false);
     expect(r.status).toBe(3);
   }, BOOT_TEST_MS);
 });

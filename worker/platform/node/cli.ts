@@ -5,10 +5,11 @@
 //   npm run vm -- --script FILE        run a script file instead
 //   npm run vm -- --console 'CMD'      also show the user's console (hvc0) and kernel output
 //   npm run vm -- --store DIR 'CMD'    keep the registry's blobs (pulled and pushed images) in DIR
+//   npm run vm -- --cold 'CMD'         boot the kernel even when the build has a snapshot
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { createDockyard } from "../../core/dockyard";
+import { startDockyard } from "../../core/dockyard";
 import { MemoryBlobStore } from "../../core/store/blob-store";
 import { DirBlobStore } from "./dir-blob-store";
 import { fileSeed } from "./file-seed";
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
       console: { type: "boolean", default: false },
       guest: { type: "string" },
       store: { type: "string" },
+      cold: { type: "boolean", default: false },
     },
   });
   const script = values.script ? await readFile(values.script, "utf8") : positionals.join(" ");
@@ -36,22 +38,30 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   const guestDir = values.guest ?? DEFAULT_GUEST_DIR;
   const guest = await loadGuest(guestDir);
-  const { vm, content } = createDockyard({
-    files: guest.files,
+  const marks: Record<string, number> = {};
+  let coldReason: string | null = null;
+  const { vm, content, resumed } = await startDockyard({
+    guest,
     wasmPath: WASM_PATH,
     store: values.store ? new DirBlobStore(values.store) : new MemoryBlobStore(),
     seed: fileSeed(join(guestDir, "oci")),
     mtu: process.env.DOCKYARD_MTU ? Number(process.env.DOCKYARD_MTU) : undefined,
+    resume: !values.cold,
+    onColdBoot: (reason) => {
+      coldReason = reason;
+      process.stderr.write(`dockyard: booting cold: ${reason}\n`);
+    },
+    onMachine: (vm) => {
+      vm.onBoot((e) => {
+        if (e.type === "stage") marks[e.stage] = performance.now() - t0;
+        if (values.console) process.stderr.write(`[dockyard] ${e.type === "stage" ? e.stage : `failure: ${e.reason}`}\n`);
+      });
+      if (values.console) {
+        vm.onConsoleOutput((b) => process.stderr.write(b));
+        vm.emulator.on("serial0-output-byte", (b) => process.stderr.write(String.fromCharCode(b)));
+      }
+    },
   });
-  const marks: Record<string, number> = {};
-  vm.onBoot((e) => {
-    if (e.type === "stage") marks[e.stage] = performance.now() - t0;
-    if (values.console) process.stderr.write(`[dockyard] ${e.type === "stage" ? e.stage : `failure: ${e.reason}`}\n`);
-  });
-  if (values.console) {
-    vm.onConsoleOutput((b) => process.stderr.write(b));
-    vm.emulator.on("serial0-output-byte", (b) => process.stderr.write(String.fromCharCode(b)));
-  }
 
   let status: number;
   let cmdMs = 0;
@@ -69,6 +79,8 @@ async function main(): Promise<number> {
   const round = (n: number | undefined) => (n === undefined ? null : Math.round(n));
   process.stderr.write(
     JSON.stringify({
+      resumed,
+      cold_reason: coldReason,
       boot_ms: round(marks.shell),
       docker_ready_ms: round(marks["docker-ready"]),
       cmd_ms: round(cmdMs),

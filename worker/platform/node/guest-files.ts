@@ -4,10 +4,10 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { GuestSource } from "../../core/dockyard";
 import { ChunkedDisk } from "../../core/vm/chunked-disk";
 import { diskChunkSource } from "../../core/vm/disk-chunk-source";
-import type { BootFiles } from "../../core/vm/emulator";
-import { BOOT_FILE_NAMES, DISK_CHUNK_DIR, type GuestManifest } from "../../core/vm/guest-manifest";
+import { BOOT_FILES, DISK_CHUNK_DIR, type GuestFile, type GuestManifest } from "../../core/vm/guest-manifest";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const DEFAULT_GUEST_DIR = join(REPO_ROOT, "public", "guest");
@@ -15,22 +15,12 @@ export const WASM_PATH = join(REPO_ROOT, "node_modules", "v86", "build", "v86.wa
 /** The raw root disk for QEMU, linked there by the image build. */
 export const RAW_DISK_PATH = join(REPO_ROOT, ".cache", "rootfs.ext4");
 
-export interface LoadedGuest {
+export interface LoadedGuest extends GuestSource {
   manifest: GuestManifest;
-  files: BootFiles;
-  /** bytes read from the guest directory so far: boot files + gzip disk chunks, as a browser would download them */
+  /** the disk of the machine made last (for figures) */
+  disk(): ChunkedDisk | undefined;
+  /** bytes read from the guest directory so far: boot files, snapshot and gzip disk chunks, as a browser would download them */
   bytesRead(): number;
-}
-
-async function readVerified(dir: string, manifest: GuestManifest, name: string): Promise<ArrayBuffer> {
-  const entry = manifest.files[name];
-  if (!entry) throw new Error(`${name} is not in ${dir}/manifest.json: rebuild with npm run build:images`);
-  const bytes = await readFile(join(dir, name));
-  const digest = createHash("sha256").update(bytes).digest("hex");
-  if (bytes.length !== entry.size || digest !== entry.sha256) {
-    throw new Error(`${dir}/${name} does not match its manifest (size ${bytes.length}, sha256 ${digest.slice(0, 12)}…): rebuild with npm run build:images`);
-  }
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 export async function readManifest(dir = DEFAULT_GUEST_DIR): Promise<GuestManifest> {
@@ -44,10 +34,19 @@ export async function readManifest(dir = DEFAULT_GUEST_DIR): Promise<GuestManife
 export async function loadGuest(dir = DEFAULT_GUEST_DIR): Promise<LoadedGuest> {
   const manifest = await readManifest(dir);
   let read = 0;
-  const [bios, vgaBios, kernel, initrd] = await Promise.all(
-    BOOT_FILE_NAMES.map((f) => readVerified(dir, manifest, f)),
-  );
-  read += bios!.byteLength + vgaBios!.byteLength + kernel!.byteLength + initrd!.byteLength;
+  let lastDisk: ChunkedDisk | undefined;
+
+  const readVerified = async (name: string, entry: GuestFile | undefined): Promise<ArrayBuffer> => {
+    if (!entry) throw new Error(`${name} is not in ${dir}/manifest.json: rebuild with npm run build:images`);
+    const bytes = await readFile(join(dir, name));
+    read += bytes.length;
+    const digest = createHash("sha256").update(bytes).digest("hex");
+    if (bytes.length !== entry.size || digest !== entry.sha256) {
+      throw new Error(`${dir}/${name} does not match its manifest (size ${bytes.length}, sha256 ${digest.slice(0, 12)}…): rebuild with npm run build:images`);
+    }
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  };
+  const bootFile = (name: string) => readVerified(name, manifest.files[name]);
 
   const source = diskChunkSource(manifest.disk, async (hex) => {
     const gz = new Uint8Array(await readFile(join(dir, DISK_CHUNK_DIR, `${hex}.gz`)));
@@ -56,7 +55,20 @@ export async function loadGuest(dir = DEFAULT_GUEST_DIR): Promise<LoadedGuest> {
   });
   return {
     manifest,
-    files: { bios: bios!, vgaBios: vgaBios!, kernel: kernel!, initrd: initrd!, disk: new ChunkedDisk(source), cmdline: manifest.cmdline },
+    async machineFiles() {
+      const [bios, vgaBios] = await Promise.all([bootFile(BOOT_FILES.bios), bootFile(BOOT_FILES.vgaBios)]);
+      lastDisk = new ChunkedDisk(source);
+      return { bios, vgaBios, disk: lastDisk };
+    },
+    async bootFiles() {
+      const [kernel, initrd] = await Promise.all([bootFile(BOOT_FILES.kernel), bootFile(BOOT_FILES.initrd)]);
+      return { kernel, initrd, cmdline: manifest.cmdline };
+    },
+    async snapshot() {
+      const s = manifest.snapshot;
+      return s ? readVerified(s.file, s) : undefined;
+    },
+    disk: () => lastDisk,
     bytesRead: () => read,
   };
 }

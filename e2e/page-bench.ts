@@ -1,0 +1,66 @@
+// The page's start-up figures for `npm run bench`: time to a Docker-ready prompt and bytes
+// downloaded, in headless Chromium against the production build, on a first visit (cold: empty
+// browser storage) and a second one (warm: same profile), with the build's snapshot and without it.
+import type { Page, Request } from "playwright-core";
+import { launch, serveBuild, waitReady } from "./harness";
+
+type Figures = Record<string, number | null>;
+
+interface Visit {
+  ms: number;
+  bytes: number;
+}
+
+/** Loads the page and waits for Docker-ready; counts the bytes of every response from the guest build. */
+async function visit(page: Page, url: string, reload: boolean): Promise<Visit> {
+  const requests: Request[] = [];
+  const onRequest = (r: Request) => r.url().includes("/guest/") && requests.push(r);
+  page.on("request", onRequest);
+  const t0 = performance.now();
+  if (reload) await page.reload();
+  else await page.goto(url);
+  await waitReady(page);
+  const ms = performance.now() - t0;
+  page.off("request", onRequest);
+  let bytes = 0;
+  for (const r of requests) bytes += (await r.sizes().catch(() => ({ responseBodySize: 0 }))).responseBodySize;
+  return { ms, bytes };
+}
+
+/** A cold then a warm visit in one fresh profile; `snapshot: false` hides the snapshot from the page. */
+async function visits(url: string, snapshot: boolean): Promise<[Visit, Visit]> {
+  const { context, close } = await launch();
+  try {
+    if (!snapshot) {
+      await context.route(/\/guest\/manifest\.json$/, async (route) => {
+        const res = await route.fetch();
+        const manifest = (await res.json()) as { snapshot?: unknown };
+        delete manifest.snapshot;
+        await route.fulfill({ response: res, json: manifest });
+      });
+    }
+    const page = await context.newPage();
+    const cold = await visit(page, url, false);
+    const warm = await visit(page, url, true);
+    return [cold, warm];
+  } finally {
+    await close();
+  }
+}
+
+export async function pageFigures(fig: Figures): Promise<void> {
+  const server = await serveBuild();
+  try {
+    for (const snapshot of [true, false]) {
+      const [cold, warm] = await visits(server.url, snapshot);
+      const k = snapshot ? "page_snapshot" : "page_boot";
+      fig[`${k}_cold_ready_ms`] = cold.ms;
+      fig[`${k}_cold_bytes`] = cold.bytes;
+      fig[`${k}_warm_ready_ms`] = warm.ms;
+      fig[`${k}_warm_bytes`] = warm.bytes;
+      console.error(`bench: page ${snapshot ? "with" : "without"} the snapshot: ${JSON.stringify({ cold, warm })}`);
+    }
+  } finally {
+    await server.close();
+  }
+}

@@ -1,0 +1,63 @@
+// The booted-state snapshot: boots a finished guest build in v86 (headless, in this process) until
+// Docker answers, lets the guest make itself small (dockyard-freeze), saves v86's state and
+// compresses it with zstd. The page and the harness resume it instead of booting (worker/core/dockyard.ts).
+//
+// Made once per build and per everything that shapes a v86 state (the v86 version, the emulated PC
+// in worker/core/vm/emulator.ts, this file): a state restores only into the same machine and disk.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startDockyard } from "../worker/core/dockyard";
+import { MemoryBlobStore } from "../worker/core/store/blob-store";
+import type { GuestManifest } from "../worker/core/vm/guest-manifest";
+import { loadGuest, REPO_ROOT, WASM_PATH } from "../worker/platform/node/guest-files";
+
+const BOOT_TIMEOUT_MS = 10 * 60 * 1000;
+/** zstd -19: 39 MB where -3 gives 49 MB (measured on this guest); it runs once per build. */
+const ZSTD_LEVEL = "-19";
+
+/** A new file, not a rewrite: the published site hard-links the cached one. */
+function writeManifest(path: string, manifest: GuestManifest): void {
+  writeFileSync(`${path}.partial`, JSON.stringify(manifest) + "\n");
+  renameSync(`${path}.partial`, path);
+}
+
+function snapshotKey(build: string): string {
+  const h = createHash("sha256").update(build);
+  for (const f of ["node_modules/v86/package.json", "worker/core/vm/emulator.ts", "images/snapshot.ts"]) {
+    h.update("\0").update(readFileSync(join(REPO_ROOT, f)));
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+/** Adds a snapshot to the guest build in `site` (its manifest gains `snapshot`) unless it has this one. */
+export async function ensureSnapshot(site: string): Promise<void> {
+  const manifestPath = join(site, "manifest.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as GuestManifest;
+  const file = `snapshot-${snapshotKey(manifest.build)}.bin`;
+  if (manifest.snapshot?.file === file && existsSync(join(site, file))) return;
+  if (manifest.snapshot) rmSync(join(site, manifest.snapshot.file), { force: true });
+  delete manifest.snapshot;
+  writeManifest(manifestPath, manifest);
+
+  const t0 = Date.now();
+  const guest = await loadGuest(site);
+  const { vm } = await startDockyard({ guest, wasmPath: WASM_PATH, store: new MemoryBlobStore(), resume: false });
+  let state: ArrayBuffer;
+  try {
+    await vm.waitFor("docker-ready", BOOT_TIMEOUT_MS);
+    const freeze = await vm.run("dockyard-freeze");
+    if (freeze.status !== 0) throw new Error(`dockyard-freeze failed (${freeze.status}): ${new TextDecoder().decode(freeze.output)}`);
+    state = await vm.emulator.save();
+  } finally {
+    await vm.destroy();
+  }
+  const raw = join(site, `${file}.raw`);
+  writeFileSync(raw, new Uint8Array(state));
+  execFileSync("zstd", ["-q", "-f", "-T2", ZSTD_LEVEL, "--rm", raw, "-o", join(site, file)], { stdio: "inherit" });
+  const bytes = readFileSync(join(site, file));
+  manifest.snapshot = { file, size: statSync(join(site, file)).size, sha256: createHash("sha256").update(bytes).digest("hex") };
+  writeManifest(manifestPath, manifest);
+  console.error(`images: snapshot ${file}: ${(state.byteLength / 1e6).toFixed(0)} MB raw, ${(bytes.length / 1e6).toFixed(1)} MB zstd, in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
