@@ -71,14 +71,12 @@ function attachNetwork(vm: GuestMachine, registry: RegistryHandler, onPorts?: (p
 export async function startDockyard(options: DockyardOptions): Promise<Dockyard> {
   const content = new RegistryContent(options.store, options.seed, options.events);
   const registry = createRegistry(content, { authHosts: [REGISTRY_HOST, ...HUB_HOSTS], httpsHosts: HUB_HOSTS });
-  const networks = new Map<GuestMachine, GuestNetwork>();
-  const machine = (vm: GuestMachine): GuestMachine => {
-    networks.set(vm, attachNetwork(vm, registry, options.onPorts));
+  const machine = (vm: GuestMachine): { vm: GuestMachine; net: GuestNetwork } => {
+    const net = attachNetwork(vm, registry, options.onPorts);
     options.onMachine?.(vm);
-    return vm;
+    return { vm, net };
   };
-  const done = (vm: GuestMachine, resumed: boolean): Dockyard => {
-    const net = networks.get(vm)!;
+  const done = ({ vm, net }: { vm: GuestMachine; net: GuestNetwork }, resumed: boolean): Dockyard => {
     return {
       vm,
       content,
@@ -93,12 +91,12 @@ export async function startDockyard(options: DockyardOptions): Promise<Dockyard>
       const snapshot = await options.guest.snapshot();
       if (snapshot) {
         const files = await options.guest.machineFiles();
-        const vm = machine(new GuestMachine({ files, snapshot, wasmPath: options.wasmPath, mtu: options.mtu }));
+        const m = machine(new GuestMachine({ files, snapshot, wasmPath: options.wasmPath, mtu: options.mtu }));
         try {
-          await vm.waitFor("docker-ready", 10 * 60 * 1000); // the thaw times out well before this
-          return done(vm, true);
+          await m.vm.waitFor("docker-ready", 10 * 60 * 1000); // the thaw times out well before this
+          return done(m, true);
         } catch (err) {
-          await vm.destroy().catch(() => undefined);
+          await m.vm.destroy().catch(() => undefined);
           throw err;
         }
       }
@@ -109,6 +107,5 @@ export async function startDockyard(options: DockyardOptions): Promise<Dockyard>
     if (reason) options.onColdBoot?.(reason);
   }
   const [files, boot] = await Promise.all([options.guest.machineFiles(), options.guest.bootFiles()]);
-  const vm = machine(new GuestMachine({ files: { ...files, ...boot }, wasmPath: options.wasmPath, mtu: options.mtu }));
-  return done(vm, false);
+  return done(machine(new GuestMachine({ files: { ...files, ...boot }, wasmPath: options.wasmPath, mtu: options.mtu })), false);
 }

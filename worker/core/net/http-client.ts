@@ -1,6 +1,7 @@
 // HTTP/1.1 client side over a byte stream (a TCP connection the host opens into the guest): one
 // request per connection, sent with `Connection: close`, and its response read back whole. The
 // preview uses it to carry the page's requests to a container's published port.
+import { concatBytes as concat } from "../bytes";
 import type { ByteStream } from "./http1";
 
 export interface HttpRequestData {
@@ -27,16 +28,6 @@ export class HttpClientError extends Error {
 const OWN_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive"]);
 const enc = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function indexOfCrlfCrlf(b: Uint8Array): number {
   for (let i = 0; i + 3 < b.length; i++) if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i;

@@ -1,5 +1,6 @@
 // Gets the guest's files for the browser: the manifest (from the network, or the cached one when
 // offline), the boot files (cache first, verified, with progress), and a lazily fetched disk.
+import { concatBytes } from "../../core/bytes";
 import { ChunkedDisk } from "../../core/vm/chunked-disk";
 import { diskChunkSource } from "../../core/vm/disk-chunk-source";
 import type { GuestSource } from "../../core/dockyard";
@@ -35,13 +36,7 @@ async function fetchBytes(url: string, onBytes: (n: number) => void): Promise<Ui
     size += value.length;
     onBytes(value.length);
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts, size);
 }
 
 export async function loadManifest(base: string, cache: FileCache): Promise<GuestManifest> {

@@ -2,6 +2,7 @@
 import * as Comlink from "comlink";
 import v86WasmUrl from "v86/build/v86.wasm?url";
 import type { DockyardApi, DockyardListener, StartOptions } from "../../api";
+import { concatBytes } from "../../core/bytes";
 import { startDockyard, type Dockyard } from "../../core/dockyard";
 import { isPreviewRequest, type PreviewReply } from "../../../src/preview/protocol";
 import { staticSeed } from "../../core/registry/seed";
@@ -37,12 +38,7 @@ function consoleBatcher(): (bytes: Uint8Array) => void {
   const flush = () => {
     timer = undefined;
     if (size === 0) return;
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
+    const out = concatBytes(parts, size);
     parts = [];
     size = 0;
     emit({ type: "console", bytes: out });
