@@ -53,7 +53,12 @@ export async function waitForScreen(page: Page, re: RegExp, timeoutMs: number): 
     if (re.test(text)) return text;
     await page.waitForTimeout(250);
   }
-  throw new Error(`screen never matched ${re} in ${timeoutMs} ms; it showed:\n${text}`);
+  const bar = await page.evaluate(() => ({
+    state: document.body.dataset.dockyardState,
+    notice: document.getElementById("notice")?.textContent,
+    failure: document.getElementById("failure")?.hidden ? "" : document.getElementById("failure-message")?.textContent,
+  }));
+  throw new Error(`screen never matched ${re} in ${timeoutMs} ms; the page said ${JSON.stringify(bar)}; the screen showed:\n${text}`);
 }
 
 export async function waitReady(page: Page): Promise<void> {

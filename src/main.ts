@@ -2,7 +2,7 @@
 import * as Comlink from "comlink";
 import type { DockyardApi, DockyardEvent } from "../worker/api";
 import { PreviewPanel } from "./preview/panel";
-import { clearFailure, setState, showDownload, showFailure, showNotice, showStage } from "./state";
+import { clearFailure, setState, showDownload, showFailure, showNotice, showOffline, showStage } from "./state";
 import { createTerminal } from "./terminal";
 
 const { term } = createTerminal(document.getElementById("terminal")!);
@@ -39,6 +39,9 @@ function onEvent(e: DockyardEvent): void {
       break;
     case "ports":
       preview.setPorts(e.ports);
+      break;
+    case "offline":
+      showOffline(e.state, e.kept, e.total);
       break;
   }
 }

@@ -1,6 +1,8 @@
 // The page's state, written to the DOM in one place: <body data-dockyard-state>, the status line
 // and the progress bar. Tests and assistive tools read these.
-import type { BootStageName, PlaygroundState } from "../worker/api";
+import type { BootStageName, DockyardEvent, PlaygroundState } from "../worker/api";
+
+type OfflineState = Extract<DockyardEvent, { type: "offline" }>["state"];
 
 const STAGE_TEXT: Record<BootStageName, string> = {
   downloading: "Downloading the machine…",
@@ -20,6 +22,7 @@ const progress = document.getElementById("progress") as HTMLProgressElement;
 const failure = document.getElementById("failure")!;
 const failureMessage = document.getElementById("failure-message")!;
 const notice = document.getElementById("notice")!;
+const offline = document.getElementById("offline")!;
 
 export function setState(state: PlaygroundState): void {
   document.body.dataset.dockyardState = state;
@@ -43,6 +46,19 @@ export function showNotice(message: string): void {
   notice.textContent = message;
 }
 
+const OFFLINE_TEXT: Record<OfflineState, (percent: number) => string> = {
+  saving: (p) => `Keeping for offline use… ${p}%`,
+  kept: () => "Works offline",
+  skipped: () => "",
+  incomplete: (p) => `Kept for offline use: ${p}%`,
+};
+
+/** How much of the machine this browser holds: <body data-dockyard-offline> and a word in the bar. */
+export function showOffline(state: OfflineState, kept: number, total: number): void {
+  document.body.dataset.dockyardOffline = state;
+  offline.textContent = OFFLINE_TEXT[state](total ? Math.floor((kept / total) * 100) : 0);
+}
+
 export function showFailure(message: string): void {
   setState("error");
   status.textContent = "Stopped";
@@ -53,5 +69,7 @@ export function showFailure(message: string): void {
 export function clearFailure(): void {
   failure.hidden = true;
   notice.textContent = "";
+  offline.textContent = "";
+  delete document.body.dataset.dockyardOffline;
   progress.value = 0;
 }

@@ -18,6 +18,11 @@ export type DockyardEvent =
   | { type: "notice"; message: string }
   /** the TCP ports the guest listens on (published container ports), whenever the list changes */
   | { type: "ports"; ports: { port: number; name: string }[] }
+  /**
+   * Keeping the whole guest in the browser for visits without the network (after Docker is ready).
+   * "skipped": the browser asked to save data; "incomplete": storage is full or the network left.
+   */
+  | { type: "offline"; state: "saving" | "kept" | "skipped" | "incomplete"; kept: number; total: number }
   | { type: "error"; message: string };
 
 export type DockyardListener = (event: DockyardEvent) => void;

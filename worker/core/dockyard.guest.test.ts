@@ -1,5 +1,6 @@
 // The real guest in v86: one boot, then what Docker courses do first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { startDockyard, type Dockyard } from "./dockyard";
 import { MemoryBlobStore } from "./store/blob-store";
@@ -138,6 +139,21 @@ describe("the guest", () => {
     expect(res.status).toBe(200);
     expect(new TextDecoder().decode(res.body)).toContain("<h1>Welcome to nginx!</h1>");
   }, PULL_MS);
+
+  it("carries a form POST to a CGI and a 5 MB file out of a container intact", async () => {
+    const setup = await sh(
+      "mkdir -p /root/w/cgi-bin && printf '#!/bin/sh\\necho \"Content-Type: text/plain\"\\necho\\necho \"posted: $(head -c $CONTENT_LENGTH)\"\\n' > /root/w/cgi-bin/echo" +
+        " && chmod +x /root/w/cgi-bin/echo && head -c 5000000 /dev/urandom > /root/w/big && sha256sum /root/w/big" +
+        " && docker run -d -p 8081:80 -v /root/w:/www busybox httpd -f -p 80 -h /www >/dev/null && sleep 1",
+    );
+    expect(setup.status).toBe(0);
+    const posted = await dockyard.fetchFromGuest(8081, { method: "POST", target: "/cgi-bin/echo", headers: [], body: new TextEncoder().encode("msg=hi") });
+    expect(dec.decode(posted.body)).toBe("posted: msg=hi\n"); // busybox ends the CGI's head with a bare LF
+    const big = await dockyard.fetchFromGuest(8081, { method: "GET", target: "/big", headers: [] });
+    expect(big.body.length).toBe(5_000_000);
+    // The last segment carries data and the FIN together (net/tcp-fin.ts).
+    expect(createHash("sha256").update(big.body).digest("hex")).toBe(setup.out.split(" ")[0]);
+  }, STEP_MS);
 
   it("pulls nginx a second time from the cache, not the site", async () => {
     const before = dockyard.content.seedBytes;

@@ -7,6 +7,7 @@
 //   :5001            the guest's list of listening ports (PORT_WATCH_PORT, net/port-watch.ts)
 //   :80              taken by v86 itself: turned into a fetch() by the browser
 import type { Emulator, GuestTcpConnection } from "../vm/emulator";
+import { keepDataSentWithFin } from "./tcp-fin";
 
 export const REGISTRY_PORT = 5000;
 
@@ -23,14 +24,14 @@ export class GuestNetwork {
       const handler = this.handlers.get(conn.sport);
       if (!handler) return; // not ours: v86 answers with a reset, as a closed port would
       conn.accept();
-      handler(conn);
+      handler(keepDataSentWithFin(conn));
     });
   }
 
   /** Connects to a port the guest listens on (a published container port, say). */
   connect(port: number): Promise<GuestTcpConnection> {
     return new Promise((resolve, reject) => {
-      const conn = this.emulator.connectToGuest(port);
+      const conn = keepDataSentWithFin(this.emulator.connectToGuest(port));
       const timer = setTimeout(() => {
         conn.close();
         reject(new Error(`port ${port} in the guest did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`));

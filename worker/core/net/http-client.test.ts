@@ -74,6 +74,14 @@ describe("HTTP client over a guest connection", () => {
     expect(head.body.length).toBe(0);
   });
 
+  it("reads a head whose lines end in a bare LF, as busybox httpd passes a CGI's through", async () => {
+    const cgi = await exchange(rawServer("HTTP/1.1 200 OK\r\nContent-Type: text/plain\n\nposted: msg=hi\n"), get, "g");
+    expect(cgi.headers).toContainEqual(["content-type", "text/plain"]);
+    expect(dec.decode(cgi.body)).toBe("posted: msg=hi\n");
+    const lf = await exchange(rawServer("HTTP/1.0 404 Not Found\nContent-Length: 2\n\nno"), get, "g");
+    expect([lf.status, dec.decode(lf.body)]).toEqual([404, "no"]);
+  });
+
   it("fails clearly on a truncated response, a server that says nothing, and garbage", async () => {
     await expect(exchange(rawServer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"), get, "g")).rejects.toThrow(/closed after 5 of 10 bytes/);
     await expect(exchange(rawServer(""), get, "g")).rejects.toThrow(/without answering/);

@@ -29,9 +29,17 @@ const OWN_HEADERS = new Set(["host", "connection", "content-length", "transfer-e
 const enc = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
 
-function indexOfCrlfCrlf(b: Uint8Array): number {
-  for (let i = 0; i + 3 < b.length; i++) if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i;
-  return -1;
+/**
+ * Where the response head ends: the blank line after it, as [end of head, start of body]. Bare LF
+ * line ends count too, as browsers allow: busybox httpd passes a CGI's "\n\n" through as it is.
+ */
+function findHeadEnd(b: Uint8Array): [number, number] | undefined {
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] !== 10) continue;
+    if (b[i + 1] === 10) return [i, i + 2];
+    if (b[i + 1] === 13 && b[i + 2] === 10) return [i, i + 3];
+  }
+  return undefined;
 }
 
 export function encodeRequest(req: HttpRequestData, host: string): Uint8Array {
@@ -51,7 +59,7 @@ interface ParsedHead {
 }
 
 function parseResponseHead(text: string): ParsedHead {
-  const lines = text.split("\r\n");
+  const lines = text.split(/\r?\n/);
   const m = /^HTTP\/1\.[01] (\d{3}) ?(.*)$/.exec(lines.shift() ?? "");
   if (!m) throw new HttpClientError(`not an HTTP response: ${text.slice(0, 60)}`);
   const headers: [string, string][] = [];
@@ -167,15 +175,15 @@ export function exchange(stream: ByteStream, req: HttpRequestData, host: string)
         addBody(bytes);
       } else {
         headBytes = concat([headBytes, bytes], headBytes.length + bytes.length);
-        const end = indexOfCrlfCrlf(headBytes);
-        if (end >= 0) {
+        const end = findHeadEnd(headBytes);
+        if (end) {
           try {
-            head = parseResponseHead(latin1.decode(headBytes.subarray(0, end)));
+            head = parseResponseHead(latin1.decode(headBytes.subarray(0, end[0])));
             framing = framingOf(head, req.method);
           } catch (err) {
             return fail(err);
           }
-          const rest = headBytes.subarray(end + 4);
+          const rest = headBytes.subarray(end[1]);
           if (rest.length) addBody(rest);
         } else if (headBytes.length > 64 * 1024) {
           return fail(new HttpClientError("the response head is larger than 64 KiB"));

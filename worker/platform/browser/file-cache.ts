@@ -22,17 +22,27 @@ export class FileCache {
     return get<Uint8Array>(key, store);
   }
 
-  /** Stores `bytes`; when the browser refuses (full), says so once and goes on uncached. */
-  async put(key: string, bytes: Uint8Array): Promise<void> {
+  /**
+   * Stores `bytes`; when the browser refuses (full), says so once and goes on uncached.
+   * Resolves false when the bytes were not kept.
+   */
+  async put(key: string, bytes: Uint8Array): Promise<boolean> {
     try {
       await set(key, bytes, store);
+      return true;
     } catch (err) {
       if (!isQuotaError(err)) throw err;
       if (!this.warnedQuota) {
         this.warnedQuota = true;
         this.notice("Browser storage is full: the playground works, but this visit's downloads are not kept for the next one.");
       }
+      return false;
     }
+  }
+
+  /** Every key stored, in one read. */
+  async keys(): Promise<Set<string>> {
+    return new Set((await keys(store)) as string[]);
   }
 
   delete(key: string): Promise<void> {
@@ -55,7 +65,7 @@ export class FileCache {
       ...m.disk.chunks.filter((c): c is string => c !== null).map((c) => `chunk/${c}`),
     ]);
     let dropped = 0;
-    for (const k of (await keys(store)) as string[]) {
+    for (const k of await this.keys()) {
       if (k !== "manifest" && !wanted.has(k)) {
         await del(k, store);
         dropped++;

@@ -18,12 +18,22 @@ export class DownloadFailed extends Error {
   override name = "DownloadFailed";
 }
 
+/** The network is not there at all (as opposed to the site answering with an error). */
+export class Offline extends DownloadFailed {
+  override name = "Offline";
+}
+
+/** How often a read the guest waits on tries the network again while it is gone. */
+const OFFLINE_RETRY_MS = 5000;
+/** Downloads at once while keeping the guest for offline use: enough to fill a link, few enough to leave room for the guest's own. */
+const KEEP_PARALLEL = 2;
+
 async function fetchBytes(url: string, onBytes: (n: number) => void): Promise<Uint8Array> {
   let res: Response;
   try {
     res = await fetch(url);
   } catch (err) {
-    throw new DownloadFailed(`could not download ${url}: the network is unreachable`, { cause: err });
+    throw new Offline(`could not download ${url}: the network is unreachable`, { cause: err });
   }
   if (!res.ok || !res.body) throw new DownloadFailed(`could not download ${url}: HTTP ${res.status}`);
   const parts: Uint8Array[] = [];
@@ -56,6 +66,18 @@ export async function loadManifest(base: string, cache: FileCache): Promise<Gues
 export interface LoadedGuest extends GuestSource {
   /** gzip bytes fetched from the network in this visit (boot files, snapshot, disk chunks) */
   networkBytes(): number;
+  /**
+   * Downloads into the cache every file of the guest it does not hold yet, so a later visit works
+   * without the network whatever the user runs (a resumed visit reads only part of the disk).
+   * Reports [kept, total] files as it goes; resolves false if the browser's storage ran out.
+   */
+  keepForOffline(onProgress: (kept: number, total: number) => void): Promise<boolean>;
+}
+
+/** What a visit does while a read the guest waits on cannot reach the network. */
+export interface OfflineWait {
+  /** `waiting` true: a read is held until the network is back; false: it is back. */
+  (waiting: boolean): void;
 }
 
 /**
@@ -63,7 +85,7 @@ export interface LoadedGuest extends GuestSource {
  * the network (then cached). Only what is asked for is fetched: a visit that resumes the
  * snapshot never downloads the kernel.
  */
-export function guestFiles(base: string, manifest: GuestManifest, cache: FileCache, onProgress: (p: Progress) => void): LoadedGuest {
+export function guestFiles(base: string, manifest: GuestManifest, cache: FileCache, onProgress: (p: Progress) => void, onOffline: OfflineWait): LoadedGuest {
   const progress: Progress = { loaded: 0, total: 0, fromCache: 0 };
   let network = 0;
 
@@ -92,16 +114,54 @@ export function guestFiles(base: string, manifest: GuestManifest, cache: FileCac
   };
   const bootFile = (name: string) => file(name, manifest.files[name]);
 
+  const chunkUrl = (hex: string) => `${base}/${DISK_CHUNK_DIR}/${hex}.gz`;
+  /** The guest is blocked on this read: without the network it waits for it rather than failing. */
+  const fetchWhileOffline = async (url: string): Promise<Uint8Array> => {
+    for (let waiting = false; ; ) {
+      try {
+        const bytes = await fetchBytes(url, (n) => (network += n));
+        if (waiting) onOffline(false);
+        return bytes;
+      } catch (err) {
+        if (!(err instanceof Offline)) throw err;
+        if (!waiting) onOffline((waiting = true));
+        await new Promise((r) => setTimeout(r, OFFLINE_RETRY_MS));
+      }
+    }
+  };
   const source = diskChunkSource(manifest.disk, async (hex, refresh) => {
     const key = `chunk/${hex}`;
     if (!refresh) {
       const cached = await cache.get(key);
       if (cached) return cached;
     }
-    const gz = await fetchBytes(`${base}/${DISK_CHUNK_DIR}/${hex}.gz`, (n) => (network += n));
+    const gz = await fetchWhileOffline(chunkUrl(hex));
     await cache.put(key, gz);
     return gz;
   });
+
+  const keepForOffline = async (report: (kept: number, total: number) => void): Promise<boolean> => {
+    const wanted = new Map<string, string>(); // cache key → URL
+    for (const [name, f] of Object.entries(manifest.files)) wanted.set(`file/${f.sha256}`, `${base}/${name}`);
+    if (manifest.snapshot) wanted.set(`file/${manifest.snapshot.sha256}`, `${base}/${manifest.snapshot.file}`);
+    for (const hex of manifest.disk.chunks) if (hex) wanted.set(`chunk/${hex}`, chunkUrl(hex));
+    const held = await cache.keys();
+    const missing = [...wanted].filter(([key]) => !held.has(key));
+    let kept = wanted.size - missing.length;
+    report(kept, wanted.size);
+    let full = false;
+    const next = async (): Promise<void> => {
+      for (let item = missing.pop(); item && !full; item = missing.pop()) {
+        const [key, url] = item;
+        // Checked when read, as every cached file is; a bad copy is fetched again then.
+        if (!(await cache.put(key, await fetchBytes(url, (n) => (network += n))))) full = true;
+        else report(++kept, wanted.size);
+      }
+    };
+    await Promise.all(Array.from({ length: KEEP_PARALLEL }, next));
+    return !full;
+  };
+
   return {
     async machineFiles() {
       const [bios, vgaBios] = await Promise.all([bootFile(BOOT_FILES.bios), bootFile(BOOT_FILES.vgaBios)]);
@@ -116,5 +176,6 @@ export function guestFiles(base: string, manifest: GuestManifest, cache: FileCac
       return s ? file(s.file, s) : undefined;
     },
     networkBytes: () => network,
+    keepForOffline,
   };
 }

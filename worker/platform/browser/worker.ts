@@ -8,7 +8,7 @@ import { isPreviewRequest, type PreviewReply } from "../../../src/preview/protoc
 import { staticSeed } from "../../core/registry/seed";
 import type { GuestMachine } from "../../core/vm/guest-machine";
 import { FileCache } from "./file-cache";
-import { guestFiles, loadManifest } from "./guest-loader";
+import { guestFiles, loadManifest, type LoadedGuest } from "./guest-loader";
 import { IdbBlobStore } from "./idb-blob-store";
 
 /** Terminal output is sent at most this often, so a flood (`yes`) costs the page one message per frame. */
@@ -51,6 +51,26 @@ function consoleBatcher(): (bytes: Uint8Array) => void {
   };
 }
 
+/** Keeps the whole guest in this browser, quietly, once Docker is ready: the next visit needs no network. */
+async function keepForOffline(guest: LoadedGuest): Promise<void> {
+  const saveData = (navigator as { connection?: { saveData?: boolean } }).connection?.saveData;
+  let last = { kept: 0, total: 0 };
+  if (saveData) return emit({ type: "offline", ...last, state: "skipped" });
+  let shown = -1;
+  try {
+    const complete = await guest.keepForOffline((kept, total) => {
+      last = { kept, total };
+      const percent = Math.floor((kept / total) * 100); // one message per percent, not per file
+      if (percent === shown) return;
+      shown = percent;
+      emit({ type: "offline", ...last, state: kept === total ? "kept" : "saving" });
+    });
+    if (!complete) emit({ type: "offline", ...last, state: "incomplete" });
+  } catch {
+    emit({ type: "offline", ...last, state: "incomplete" }); // the network went away: the next online visit carries on
+  }
+}
+
 const api: DockyardApi = {
   async start(options: StartOptions, l: DockyardListener) {
     listener = l;
@@ -60,7 +80,9 @@ const api: DockyardApi = {
       emit({ type: "stage", stage: "downloading" });
       const base = options.guestBase.replace(/\/$/, "");
       const manifest = await loadManifest(base, cache);
-      const guest = guestFiles(base, manifest, cache, (p) => emit({ type: "progress", ...p }));
+      const guest = guestFiles(base, manifest, cache, (p) => emit({ type: "progress", ...p }), (waiting) =>
+        emit({ type: "notice", message: waiting ? "Offline: the guest waits for a part of its disk this browser has not kept yet. It carries on when the network is back." : "" }),
+      );
       const seed = staticSeed(async (path) => {
         const res = await fetch(`${base}/oci/${path}`).catch(() => undefined);
         return res?.ok ? new Uint8Array(await res.arrayBuffer()) : undefined;
@@ -90,7 +112,7 @@ const api: DockyardApi = {
       await vm.waitFor("docker-ready", BOOT_TIMEOUT_MS);
       // From here on nobody waits on the machine: a later failure (a panic in use) is reported as it comes.
       vm.onBoot((e) => e.type === "failure" && emit({ type: "error", message: `The guest failed: ${e.reason}` }));
-      void cache.prune(manifest);
+      void cache.prune(manifest).then(() => keepForOffline(guest));
     } catch (err) {
       emit({ type: "error", message: err instanceof Error ? err.message : String(err) });
     }
