@@ -45,15 +45,14 @@ describe("the preview panel", () => {
     await typeCommand(page, "docker run -d -p 8080:80 --name web nginx");
     const t0 = Date.now();
     await waitForScreen(page, /^[0-9a-f]{64}\s*$/m, 10 * 60 * 1000); // the pull, then the container id
-    // (The button should read "8080 → web"; the guest does not name ports yet: issue 5's note.)
-    await page.locator('#ports button[data-port="8080"]').waitFor({ timeout: STEP_MS });
+    await expect.poll(() => page.locator('#ports button[data-port="8080"]').textContent({ timeout: 5000 }), { timeout: STEP_MS }).toBe("8080 → web");
     await openPort(8080);
-    await expect.poll(() => content().locator("h1").textContent(), { timeout: STEP_MS }).toBe("Welcome to nginx!");
+    // The whole body, so a failure shows what the panel showed instead.
+    await expect.poll(() => content().locator("body").textContent({ timeout: 5000 }), { timeout: STEP_MS }).toContain("Welcome to nginx!");
+    expect(await content().locator("h1").textContent()).toBe("Welcome to nginx!");
     console.log(`e2e: docker run -d -p 8080:80 nginx returned → welcome page painted in ${Date.now() - t0} ms`);
   }, 10 * 60 * 1000 + STEP_MS);
 
-  // Not yet: a 5 MB response arrives truncated (v86 takes the guest's FIN before data it is still
-  // missing; issue 5's note). The check belongs here once that is fixed.
   it("user's own site renders with its stylesheet and image, and echoes a form POST", async () => {
     await writeGuestFile("/root/site/www/index.html", [
       '<!doctype html><link rel="stylesheet" href="/style.css">',
@@ -74,7 +73,7 @@ describe("the preview panel", () => {
     await expect.poll(() => content().locator("#pic").evaluate((i: HTMLImageElement) => i.naturalWidth), { timeout: STEP_MS }).toBe(1);
 
     await content().locator("#send").click();
-    await expect.poll(() => content().locator("body").textContent(), { timeout: STEP_MS }).toContain("posted: msg=hello-form");
+    await expect.poll(() => content().locator("body").textContent({ timeout: 5000 }), { timeout: STEP_MS }).toContain("posted: msg=hello-form");
     expect(await page.locator("#preview-path").inputValue()).toBe("/cgi-bin/echo");
   }, 3 * STEP_MS);
 

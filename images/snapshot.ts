@@ -10,6 +10,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { join } from "node:path";
 import { startDockyard } from "../worker/core/dockyard";
 import { MemoryBlobStore } from "../worker/core/store/blob-store";
+import { fileSeed } from "../worker/platform/node/file-seed";
 import type { GuestManifest } from "../worker/core/vm/guest-manifest";
 import { loadGuest, REPO_ROOT, WASM_PATH } from "../worker/platform/node/guest-files";
 
@@ -43,7 +44,8 @@ export async function ensureSnapshot(site: string): Promise<void> {
 
   const t0 = Date.now();
   const guest = await loadGuest(site);
-  const { vm } = await startDockyard({ guest, wasmPath: WASM_PATH, store: new MemoryBlobStore(), resume: false });
+  // The seed: dockyard-freeze runs busybox once, so what that reads is in the saved page cache.
+  const { vm } = await startDockyard({ guest, wasmPath: WASM_PATH, store: new MemoryBlobStore(), seed: fileSeed(join(site, "oci")), resume: false });
   let state: ArrayBuffer;
   try {
     await vm.waitFor("docker-ready", BOOT_TIMEOUT_MS);

@@ -30,18 +30,23 @@ function parsePreviewUrl(url: URL): Target | undefined {
   return { base: m[1]!, shell: m[2]!, port: Number(m[3]), target: (m[4] ?? "/") + url.search };
 }
 
-/** Which preview a request belongs to: its own URL, else the page that made it, else its referrer. */
-async function targetOf(e: FetchEvent): Promise<Target | "redirect" | undefined> {
+/**
+ * Which preview a request belongs to: its own URL; a navigation away from a previewed page to a
+ * root-relative path ("/cgi-bin/echo") is sent back into the preview's path; any other request
+ * from a previewed page (a stylesheet, fetch()) goes to the same port.
+ */
+async function targetOf(e: FetchEvent): Promise<Target | { redirect: string } | undefined> {
   const url = new URL(e.request.url);
   const direct = parsePreviewUrl(url);
   if (direct) return direct;
   if (url.origin !== self.location.origin) return undefined;
+  if (e.request.mode === "navigate") {
+    const from = e.request.referrer ? parsePreviewUrl(new URL(e.request.referrer)) : undefined;
+    return from ? { redirect: `${from.base}preview/${from.shell}/${from.port}${url.pathname}${url.search}` } : undefined;
+  }
   const client = e.clientId ? await self.clients.get(e.clientId) : undefined;
   const from = client ? parsePreviewUrl(new URL(client.url)) : undefined;
-  if (from) return { ...from, target: url.pathname + url.search };
-  // A previewed page navigating to a root-relative link: keep it inside the preview's path.
-  if (e.request.mode === "navigate" && e.request.referrer && parsePreviewUrl(new URL(e.request.referrer))) return "redirect";
-  return undefined;
+  return from ? { ...from, target: url.pathname + url.search } : undefined;
 }
 
 async function shellClient(id: string): Promise<Client | undefined> {
@@ -111,10 +116,8 @@ self.addEventListener("fetch", (e) => {
   e.respondWith(
     targetOf(e).then(async (t) => {
       if (t === undefined) return fetch(e.request);
-      if (t === "redirect") {
-        const from = parsePreviewUrl(new URL(e.request.referrer))!;
-        return Response.redirect(`${from.base}preview/${from.shell}/${from.port}${url.pathname}${url.search}`, 302);
-      }
+      // 307: a form's POST stays a POST, with its body, at the new address.
+      if ("redirect" in t) return Response.redirect(t.redirect, 307);
       return forward(e.request, t);
     }),
   );

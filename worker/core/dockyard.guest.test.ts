@@ -133,8 +133,9 @@ describe("the guest", () => {
     const logs = await sh("docker logs $(docker ps -q --filter ancestor=nginx)");
     expect(logs.out).toMatch(/"GET \/ HTTP\/1.1" 200/);
     // The guest reports the published port with its container's name, and the host reaches it.
-    // (The container's name is not in the report yet: issue 5's note.)
-    await expect.poll(() => ports.some((p) => p.port === 8080), { timeout: 30_000 }).toBe(true);
+    const name = (await sh("docker ps --filter ancestor=nginx --format '{{.Names}}'")).out.trim();
+    expect(name).toMatch(/^\w+$/);
+    await expect.poll(() => ports.find((p) => p.port === 8080)?.name, { timeout: 30_000 }).toBe(name);
     const res = await dockyard.fetchFromGuest(8080, { method: "GET", target: "/", headers: [["Accept", "text/html"]] });
     expect(res.status).toBe(200);
     expect(new TextDecoder().decode(res.body)).toContain("<h1>Welcome to nginx!</h1>");

@@ -7,7 +7,7 @@
 //   :5001            the guest's list of listening ports (PORT_WATCH_PORT, net/port-watch.ts)
 //   :80              taken by v86 itself: turned into a fetch() by the browser
 import type { Emulator, GuestTcpConnection } from "../vm/emulator";
-import { keepDataSentWithFin } from "./tcp-fin";
+import { keepDataSentWithFin } from "./v86-tcp";
 
 export const REGISTRY_PORT = 5000;
 
