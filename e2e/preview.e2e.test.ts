@@ -43,14 +43,14 @@ afterAll(async () => {
 describe("the preview panel", () => {
   it("user runs nginx with -p 8080:80 and sees its welcome page in the panel", async () => {
     await typeCommand(page, "docker run -d -p 8080:80 --name web nginx");
-    const t0 = Date.now();
     await waitForScreen(page, /^[0-9a-f]{64}\s*$/m, 10 * 60 * 1000); // the pull, then the container id
+    const t0 = Date.now();
     await expect.poll(() => page.locator('#ports button[data-port="8080"]').textContent({ timeout: 5000 }), { timeout: STEP_MS }).toBe("8080 → web");
     await openPort(8080);
     // The whole body, so a failure shows what the panel showed instead.
     await expect.poll(() => content().locator("body").textContent({ timeout: 5000 }), { timeout: STEP_MS }).toContain("Welcome to nginx!");
     expect(await content().locator("h1").textContent()).toBe("Welcome to nginx!");
-    console.log(`e2e: docker run -d -p 8080:80 nginx returned → welcome page painted in ${Date.now() - t0} ms`);
+    console.log(`e2e: docker run -d -p 8080:80 nginx returned → port listed, opened, welcome page painted in ${Date.now() - t0} ms`);
   }, 10 * 60 * 1000 + STEP_MS);
 
   it("user's own site renders with its stylesheet and image, and echoes a form POST", async () => {
@@ -64,6 +64,11 @@ describe("the preview panel", () => {
     await writeGuestFile("/root/site/Dockerfile", 'FROM busybox\nCOPY www /www\nRUN chmod +x /www/cgi-bin/echo\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n');
     // A 1x1 PNG.
     await typeCommand(page, "cd /root/site && mkdir -p www/img && echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg== | base64 -d > www/img/dot.png");
+    // And 5 MB of noise, to come back through the preview intact.
+    // The digest in two short lines: the terminal beside the preview is too narrow for one.
+    await typeCommand(page, 'clear; head -c 5000000 /dev/urandom > www/big.bin && h=$(sha256sum < www/big.bin) && echo "h1-${h:0:32}" && echo "h2-${h:32:32}"');
+    const halves = await waitForScreen(page, /^h2-[0-9a-f]{32}\s*$/m, STEP_MS);
+    const big = halves.match(/^h1-([0-9a-f]{32})\s*$/m)![1]! + halves.match(/^h2-([0-9a-f]{32})\s*$/m)![1]!;
     await typeCommand(page, "clear; docker build -q -t mysite . && docker run -d -p 8081:80 mysite && echo site-up");
     await waitForScreen(page, /^site-up\s*$/m, STEP_MS);
     await openPort(8081);
@@ -71,6 +76,13 @@ describe("the preview panel", () => {
     const title = content().locator("#title");
     await expect.poll(() => title.evaluate((h) => getComputedStyle(h).color), { timeout: STEP_MS }).toBe("rgb(255, 0, 0)");
     await expect.poll(() => content().locator("#pic").evaluate((i: HTMLImageElement) => i.naturalWidth), { timeout: STEP_MS }).toBe(1);
+
+    const fetched = await page.frames().find((f) => f.name() === "content" || /\/preview\/[a-z0-9]+\/8081\//.test(f.url()))!.evaluate(async () => {
+      const bytes = await (await fetch("/big.bin")).arrayBuffer();
+      const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+      return { size: bytes.byteLength, hex };
+    });
+    expect(fetched).toEqual({ size: 5_000_000, hex: big });
 
     await content().locator("#send").click();
     await expect.poll(() => content().locator("body").textContent({ timeout: 5000 }), { timeout: STEP_MS }).toContain("posted: msg=hello-form");
