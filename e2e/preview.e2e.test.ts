@@ -77,7 +77,7 @@ describe("the preview panel", () => {
     await expect.poll(() => title.evaluate((h) => getComputedStyle(h).color), { timeout: STEP_MS }).toBe("rgb(255, 0, 0)");
     await expect.poll(() => content().locator("#pic").evaluate((i: HTMLImageElement) => i.naturalWidth), { timeout: STEP_MS }).toBe(1);
 
-    const fetched = await page.frames().find((f) => f.name() === "content" || /\/preview\/[a-z0-9]+\/8081\//.test(f.url()))!.evaluate(async () => {
+    const fetched = await page.frames().find((f) => /\/preview\/[a-z0-9]+\/8081\//.test(f.url()))!.evaluate(async () => {
       const bytes = await (await fetch("/big.bin")).arrayBuffer();
       const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
       return { size: bytes.byteLength, hex };

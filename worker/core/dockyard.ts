@@ -10,8 +10,10 @@ import type { SeedSource } from "./registry/seed";
 import type { BlobStore } from "./store/blob-store";
 import { GuestMachine } from "./vm/guest-machine";
 import type { BootFiles, MachineFiles } from "./vm/emulator";
+import { ChunkedDisk, type ChunkSource } from "./vm/chunked-disk";
+import { BOOT_FILES, type GuestFile, type GuestManifest } from "./vm/guest-manifest";
 
-/** Where a platform gets the guest build's files from. */
+/** Where a platform gets the guest build's files from (manifestGuestSource makes one). */
 export interface GuestSource {
   /** BIOSes and a fresh lazily read disk: a new disk per machine, since a disk keeps its machine's writes. */
   machineFiles(): Promise<MachineFiles>;
@@ -19,6 +21,36 @@ export interface GuestSource {
   bootFiles(): Promise<Omit<BootFiles, keyof MachineFiles>>;
   /** The build's booted-state snapshot, verified, or undefined when the build has none. */
   snapshot(): Promise<ArrayBuffer | undefined>;
+}
+
+/**
+ * The GuestSource of a build's manifest, from a platform's two readers: `file` returns a named
+ * file checked against its manifest entry, `chunks` the root disk's chunks. `onDisk` sees each
+ * machine's disk (figures).
+ */
+export function manifestGuestSource(
+  manifest: GuestManifest,
+  file: (name: string, entry: GuestFile | undefined) => Promise<ArrayBuffer>,
+  chunks: ChunkSource,
+  onDisk: (disk: ChunkedDisk) => void = () => undefined,
+): GuestSource {
+  const bootFile = (name: string) => file(name, manifest.files[name]);
+  return {
+    async machineFiles() {
+      const [bios, vgaBios] = await Promise.all([bootFile(BOOT_FILES.bios), bootFile(BOOT_FILES.vgaBios)]);
+      const disk = new ChunkedDisk(chunks);
+      onDisk(disk);
+      return { bios, vgaBios, disk };
+    },
+    async bootFiles() {
+      const [kernel, initrd] = await Promise.all([bootFile(BOOT_FILES.kernel), bootFile(BOOT_FILES.initrd)]);
+      return { kernel, initrd, cmdline: manifest.cmdline };
+    },
+    async snapshot() {
+      const s = manifest.snapshot;
+      return s ? file(s.file, s) : undefined;
+    },
+  };
 }
 
 export interface DockyardOptions {

@@ -1,10 +1,9 @@
 // Gets the guest's files for the browser: the manifest (from the network, or the cached one when
 // offline), the boot files (cache first, verified, with progress), and a lazily fetched disk.
 import { concatBytes } from "../../core/bytes";
-import { ChunkedDisk } from "../../core/vm/chunked-disk";
 import { diskChunkSource } from "../../core/vm/disk-chunk-source";
-import type { GuestSource } from "../../core/dockyard";
-import { BOOT_FILES, DISK_CHUNK_DIR, type GuestFile, type GuestManifest } from "../../core/vm/guest-manifest";
+import { manifestGuestSource, type GuestSource } from "../../core/dockyard";
+import { DISK_CHUNK_DIR, type GuestFile, type GuestManifest } from "../../core/vm/guest-manifest";
 import { sha256Digest } from "../../core/store/digest";
 import type { FileCache } from "./file-cache";
 
@@ -74,11 +73,8 @@ export interface LoadedGuest extends GuestSource {
   keepForOffline(onProgress: (kept: number, total: number) => void): Promise<boolean>;
 }
 
-/** What a visit does while a read the guest waits on cannot reach the network. */
-export interface OfflineWait {
-  /** `waiting` true: a read is held until the network is back; false: it is back. */
-  (waiting: boolean): void;
-}
+/** Told when a read the guest waits on cannot reach the network (true) and when it is back (false). */
+export type OfflineWait = (waiting: boolean) => void;
 
 /**
  * The guest's files for this visit: each from the cache when it is there and intact, else from
@@ -112,7 +108,6 @@ export function guestFiles(base: string, manifest: GuestManifest, cache: FileCac
     await cache.put(key, bytes);
     return bytes.buffer as ArrayBuffer;
   };
-  const bootFile = (name: string) => file(name, manifest.files[name]);
 
   const chunkUrl = (hex: string) => `${base}/${DISK_CHUNK_DIR}/${hex}.gz`;
   /** The guest is blocked on this read: without the network it waits for it rather than failing. */
@@ -163,18 +158,7 @@ export function guestFiles(base: string, manifest: GuestManifest, cache: FileCac
   };
 
   return {
-    async machineFiles() {
-      const [bios, vgaBios] = await Promise.all([bootFile(BOOT_FILES.bios), bootFile(BOOT_FILES.vgaBios)]);
-      return { bios, vgaBios, disk: new ChunkedDisk(source) };
-    },
-    async bootFiles() {
-      const [kernel, initrd] = await Promise.all([bootFile(BOOT_FILES.kernel), bootFile(BOOT_FILES.initrd)]);
-      return { kernel, initrd, cmdline: manifest.cmdline };
-    },
-    async snapshot() {
-      const s = manifest.snapshot;
-      return s ? file(s.file, s) : undefined;
-    },
+    ...manifestGuestSource(manifest, file, source),
     networkBytes: () => network,
     keepForOffline,
   };

@@ -4,10 +4,10 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { GuestSource } from "../../core/dockyard";
-import { ChunkedDisk } from "../../core/vm/chunked-disk";
+import { manifestGuestSource, type GuestSource } from "../../core/dockyard";
+import type { ChunkedDisk } from "../../core/vm/chunked-disk";
 import { diskChunkSource } from "../../core/vm/disk-chunk-source";
-import { BOOT_FILES, DISK_CHUNK_DIR, type GuestFile, type GuestManifest } from "../../core/vm/guest-manifest";
+import { DISK_CHUNK_DIR, type GuestFile, type GuestManifest } from "../../core/vm/guest-manifest";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const DEFAULT_GUEST_DIR = join(REPO_ROOT, "public", "guest");
@@ -46,7 +46,6 @@ export async function loadGuest(dir = DEFAULT_GUEST_DIR): Promise<LoadedGuest> {
     }
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   };
-  const bootFile = (name: string) => readVerified(name, manifest.files[name]);
 
   const source = diskChunkSource(manifest.disk, async (hex) => {
     const gz = new Uint8Array(await readFile(join(dir, DISK_CHUNK_DIR, `${hex}.gz`)));
@@ -54,20 +53,8 @@ export async function loadGuest(dir = DEFAULT_GUEST_DIR): Promise<LoadedGuest> {
     return gz;
   });
   return {
+    ...manifestGuestSource(manifest, readVerified, source, (disk) => (lastDisk = disk)),
     manifest,
-    async machineFiles() {
-      const [bios, vgaBios] = await Promise.all([bootFile(BOOT_FILES.bios), bootFile(BOOT_FILES.vgaBios)]);
-      lastDisk = new ChunkedDisk(source);
-      return { bios, vgaBios, disk: lastDisk };
-    },
-    async bootFiles() {
-      const [kernel, initrd] = await Promise.all([bootFile(BOOT_FILES.kernel), bootFile(BOOT_FILES.initrd)]);
-      return { kernel, initrd, cmdline: manifest.cmdline };
-    },
-    async snapshot() {
-      const s = manifest.snapshot;
-      return s ? readVerified(s.file, s) : undefined;
-    },
     disk: () => lastDisk,
     bytesRead: () => read,
   };
