@@ -123,6 +123,36 @@ describe("the playground page", () => {
     expect(Math.abs(Date.now() / 1000 - guestNow)).toBeLessThan(5);
   }, STEP_MS);
 
+  it("user can save the session, find their files and container after a reload, and discard it", async () => {
+    await typeCommand(page, "clear; echo kept-$((40+2)) > /root/mine.txt; docker run -d --name mine busybox sleep 100000 >/dev/null; echo made-$((1+2))");
+    await waitForScreen(page, /^made-3\s*$/m, STEP_MS);
+    const t0 = Date.now();
+    await page.click("#session-save");
+    await page.waitForFunction(() => document.body.dataset.dockyardSession === "saved", null, { timeout: STEP_MS });
+    const saved = await page.locator("#session").textContent();
+    console.log(`e2e: session saved in ${Date.now() - t0} ms: ${saved}`);
+    expect(saved).toMatch(/^Session saved \S+( [AP]M)? \(\d+ MB\)$/);
+
+    const t1 = Date.now();
+    await page.reload();
+    await waitReady(page);
+    console.log(`e2e: saved session resumed, Docker-ready in ${Date.now() - t1} ms`);
+    expect(await page.locator("#session").textContent()).toMatch(/^Resumed your session of \S+( [AP]M)? \(\d+ MB\)$/);
+    await waitForScreen(page, /root@dockyard:.*# $/m, STEP_MS);
+    await typeCommand(page, "clear; cat /root/mine.txt; docker ps --format 'running: {{.Names}}'");
+    await waitForScreen(page, /^running: mine\s*$/m, STEP_MS);
+    expect(await screenText(page)).toMatch(/^kept-42\s*$/m);
+
+    await page.click("#session-discard");
+    await page.waitForFunction(() => document.body.dataset.dockyardSession === "none", null, { timeout: STEP_MS });
+    await page.reload();
+    await waitReady(page);
+    expect(await page.locator("#session").textContent()).toBe("");
+    await waitForScreen(page, /root@dockyard:.*# $/m, STEP_MS);
+    await typeCommand(page, "clear; test -e /root/mine.txt || echo fresh-$(docker ps -aq | wc -l)");
+    await waitForScreen(page, /^fresh-0\s*$/m, STEP_MS);
+  }, BOOT_MS + 3 * STEP_MS);
+
   it("user still gets a playground when the snapshot arrives damaged: it boots cold and says so", async () => {
     const fresh = await launch(); // a new profile: nothing cached
     const p = await fresh.context.newPage();

@@ -21,7 +21,7 @@ import { layerFromPaths, layerFromTree } from "./lib/tar-layer";
 import { addToOciLayout, type ImageSpec } from "./lib/oci-layout";
 import { helloElf } from "./oci/hello-world/elf";
 import { BOOT_FILE_NAMES, DISK_CHUNK_DIR, type GuestManifest } from "../worker/core/vm/guest-manifest";
-import { chunkDisk } from "./lib/disk-chunks";
+import { chunkDisk, RAW_DISK } from "./lib/disk-chunks";
 import { ensureSnapshot } from "./snapshot";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -30,7 +30,6 @@ const BUILDER_VERSION = "2";
 /** Lazy-loading granularity of the root disk: small enough that the guest fetches little it does not read. */
 const DISK_CHUNK_BYTES = 256 * 1024;
 /** The raw root disk, kept beside the site for QEMU (npm run bench); not served. */
-export const RAW_DISK = "rootfs.ext4";
 const CREATED = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 1700000000) * 1000).toISOString();
 const PATH_ENV = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

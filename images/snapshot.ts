@@ -11,7 +11,9 @@ import { join } from "node:path";
 import { startDockyard } from "../worker/core/dockyard";
 import { MemoryBlobStore } from "../worker/core/store/blob-store";
 import { fileSeed } from "../worker/platform/node/file-seed";
-import type { GuestManifest } from "../worker/core/vm/guest-manifest";
+import { BLOCK_SIZE } from "../worker/core/vm/chunked-disk";
+import { DISK_CHUNK_DIR, type GuestManifest } from "../worker/core/vm/guest-manifest";
+import { chunkDisk, RAW_DISK } from "./lib/disk-chunks";
 import { loadGuest, REPO_ROOT, WASM_PATH } from "../worker/platform/node/guest-files";
 
 const BOOT_TIMEOUT_MS = 10 * 60 * 1000;
@@ -47,10 +49,15 @@ export async function ensureSnapshot(site: string): Promise<void> {
   // The seed: dockyard-freeze runs busybox once, so what that reads is in the saved page cache.
   const { vm } = await startDockyard({ guest, wasmPath: WASM_PATH, store: new MemoryBlobStore(), seed: fileSeed(join(site, "oci")), resume: false });
   let state: ArrayBuffer;
+  let writes: Map<number, Uint8Array>;
   try {
     await vm.waitFor("docker-ready", BOOT_TIMEOUT_MS);
     const freeze = await vm.run("dockyard-freeze");
     if (freeze.status !== 0) throw new Error(`dockyard-freeze failed (${freeze.status}): ${new TextDecoder().decode(freeze.output)}`);
+    // What the guest wrote (Docker's storage with the seed images) goes into a disk of its own
+    // rather than into the state: a visitor then fetches those blocks only when the guest reads them.
+    await vm.emulator.stop();
+    writes = guest.disk()!.takeWrites();
     state = await vm.emulator.save();
   } finally {
     await vm.destroy();
@@ -59,7 +66,8 @@ export async function ensureSnapshot(site: string): Promise<void> {
   writeFileSync(raw, new Uint8Array(state));
   execFileSync("zstd", ["-q", "-f", "-T2", ZSTD_LEVEL, "--rm", raw, "-o", join(site, file)], { stdio: "inherit" });
   const bytes = readFileSync(join(site, file));
-  manifest.snapshot = { file, size: statSync(join(site, file)).size, sha256: createHash("sha256").update(bytes).digest("hex") };
+  const disk = chunkDisk(join(site, "..", RAW_DISK), join(site, DISK_CHUNK_DIR), manifest.disk.chunkSize, { blockSize: BLOCK_SIZE, blocks: writes });
+  manifest.snapshot = { file, size: statSync(join(site, file)).size, sha256: createHash("sha256").update(bytes).digest("hex"), disk };
   writeManifest(manifestPath, manifest);
-  console.error(`images: snapshot ${file}: ${(state.byteLength / 1e6).toFixed(0)} MB raw, ${(bytes.length / 1e6).toFixed(1)} MB zstd, in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.error(`images: snapshot ${file}: ${(state.byteLength / 1e6).toFixed(0)} MB raw, ${(bytes.length / 1e6).toFixed(1)} MB zstd, its disk ${disk.stored} new chunks, in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }

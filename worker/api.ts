@@ -19,11 +19,21 @@ export type DockyardEvent =
   /** the TCP ports the guest listens on (published container ports), whenever the list changes */
   | { type: "ports"; ports: { port: number; name: string }[] }
   /**
-   * Keeping the whole guest in the browser for visits without the network (after Docker is ready).
-   * "skipped": the browser asked to save data; "incomplete": storage is full or the network left.
+   * Keeping the whole guest in the browser for visits without the network (KeeperApi, after
+   * Docker is ready). "skipped": the browser asked to save data; "incomplete": storage is full
+   * or the network left.
    */
   | { type: "offline"; state: "saving" | "kept" | "skipped" | "incomplete"; kept: number; total: number }
+  /** the saved session ("Resume my session"): what is kept now, and whether this machine is it */
+  | { type: "session"; saved: SavedSessionInfo | null; resumed: boolean }
   | { type: "error"; message: string };
+
+export interface SavedSessionInfo {
+  /** bytes it takes in the browser's storage (gzip) */
+  bytes: number;
+  /** when it was saved (ms since the epoch) */
+  savedAt: number;
+}
 
 export type DockyardListener = (event: DockyardEvent) => void;
 
@@ -32,6 +42,8 @@ export interface StartOptions {
   guestBase: string;
   cols: number;
   rows: number;
+  /** true: a fresh machine even when a session is saved (Reset) */
+  fresh?: boolean;
 }
 
 export interface DockyardApi {
@@ -40,9 +52,19 @@ export interface DockyardApi {
   /** Keys typed in the terminal, as bytes. */
   writeConsole(bytes: Uint8Array): void;
   resize(cols: number, rows: number): void;
+  /** Saves the whole running machine (containers, files, images) for the next visit; rejects with a clear message (e.g. storage full). */
+  saveSession(): Promise<SavedSessionInfo>;
+  /** Forgets the saved session; the next visit starts fresh. */
+  discardSession(): Promise<void>;
   /**
    * Serves the preview's requests arriving on `port` (src/preview/protocol.ts): HTTP to the
    * guest's listening ports, nothing else.
    */
   attachPreview(port: MessagePort): void;
+}
+
+/** The second worker (worker/platform/browser/keeper-worker.ts): the guest build kept for offline visits. */
+export interface KeeperApi {
+  /** Drops cached files the build no longer names, then downloads what is missing; one run at a time. */
+  keep(guestBase: string, listener: DockyardListener): Promise<void>;
 }

@@ -60,9 +60,11 @@ find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -ex
 echo 'root::0:0:99999:7:::' > "$work/shadow.root"; sed -i 's/^root:[^:]*:/root::/' "$root/etc/shadow"
 
 # --- the root disk: ext4 without a journal (writes stay in the emulator's memory anyway) ---
+# Docker's storage lives on it too: 2 GiB of room for images (free blocks cost nothing to fetch:
+# all-zero chunks are not stored).
 used_kb=$(du -sk "$root" | cut -f1)
-size_mb=$(( used_kb / 1024 * 5 / 4 + 128 ))
+size_mb=$(( used_kb / 1024 * 5 / 4 + 128 + 2048 ))
 rm -f "$out/rootfs.ext4"
 E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mkfs.ext4 -q -F -L dockyard-root -O ^has_journal \
-  -U 6d0c6b4e-4b0e-4d3a-9d6e-646f636b7961 -E hash_seed=6d0c6b4e-4b0e-4d3a-9d6e-646f636b7961,root_owner=0:0 \
+  -U 6d0c6b4e-4b0e-4d3a-9d6e-646f636b7961 -E hash_seed=6d0c6b4e-4b0e-4d3a-9d6e-646f636b7961,root_owner=0:0,lazy_itable_init=0 \
   -d "$root" "$out/rootfs.ext4" "${size_mb}M"

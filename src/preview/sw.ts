@@ -106,7 +106,22 @@ async function forward(request: Request, t: Target): Promise<Response> {
   shell.postMessage(message, [port2]);
   const r = await reply;
   port1.close();
-  return r.ok ? toResponse(r.response, t) : failure(r.error);
+  if (r.ok) return toResponse(r.response, t);
+  return request.mode === "navigate" ? retryingPage(r.error) : failure(r.error);
+}
+
+const RETRY_S = 3;
+
+/**
+ * What an opened preview shows while its service cannot answer: a container's port is published
+ * (and listed) before the server inside has started, which in an emulator can take tens of seconds.
+ * The page loads itself again until the server answers.
+ */
+function retryingPage(message: string): Response {
+  const text = message.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const html = `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="${RETRY_S}"><title>Waiting for the service</title>` +
+    `<p style="font: 14px system-ui, sans-serif">Dockyard preview: ${text}. Trying again every ${RETRY_S} s…</p>`;
+  return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8", "Retry-After": String(RETRY_S) } });
 }
 
 self.addEventListener("fetch", (e) => {

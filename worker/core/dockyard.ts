@@ -11,12 +11,15 @@ import type { BlobStore } from "./store/blob-store";
 import { GuestMachine } from "./vm/guest-machine";
 import type { BootFiles, MachineFiles } from "./vm/emulator";
 import { ChunkedDisk, type ChunkSource } from "./vm/chunked-disk";
-import { BOOT_FILES, type GuestFile, type GuestManifest } from "./vm/guest-manifest";
+import { BOOT_FILES, type DiskTable, type GuestFile, type GuestManifest } from "./vm/guest-manifest";
 
 /** Where a platform gets the guest build's files from (manifestGuestSource makes one). */
 export interface GuestSource {
-  /** BIOSes and a fresh lazily read disk: a new disk per machine, since a disk keeps its machine's writes. */
-  machineFiles(): Promise<MachineFiles>;
+  /**
+   * BIOSes and a fresh lazily read disk: a new disk per machine, since a disk keeps its machine's
+   * writes. `resuming`: the disk as the snapshot left it, else the disk a cold boot starts from.
+   */
+  machineFiles(resuming: boolean): Promise<MachineFiles>;
   /** What a cold boot needs on top; not fetched when a snapshot resumes. */
   bootFiles(): Promise<Omit<BootFiles, keyof MachineFiles>>;
   /** The build's booted-state snapshot, verified, or undefined when the build has none. */
@@ -25,20 +28,20 @@ export interface GuestSource {
 
 /**
  * The GuestSource of a build's manifest, from a platform's two readers: `file` returns a named
- * file checked against its manifest entry, `chunks` the root disk's chunks. `onDisk` sees each
- * machine's disk (figures).
+ * file checked against its manifest entry, `chunks` reads a disk table's chunks. `onDisk` sees
+ * each machine's disk (figures).
  */
 export function manifestGuestSource(
   manifest: GuestManifest,
   file: (name: string, entry: GuestFile | undefined) => Promise<ArrayBuffer>,
-  chunks: ChunkSource,
+  chunks: (table: DiskTable) => ChunkSource,
   onDisk: (disk: ChunkedDisk) => void = () => undefined,
 ): GuestSource {
   const bootFile = (name: string) => file(name, manifest.files[name]);
   return {
-    async machineFiles() {
+    async machineFiles(resuming) {
       const [bios, vgaBios] = await Promise.all([bootFile(BOOT_FILES.bios), bootFile(BOOT_FILES.vgaBios)]);
-      const disk = new ChunkedDisk(chunks);
+      const disk = new ChunkedDisk(chunks((resuming && manifest.snapshot?.disk) || manifest.disk));
       onDisk(disk);
       return { bios, vgaBios, disk };
     },
@@ -62,6 +65,10 @@ export interface DockyardOptions {
   mtu?: number;
   /** false: boot cold even when the build has a snapshot (default true) */
   resume?: boolean;
+  /** A machine saved earlier (Dockyard.save) to resume before the build's snapshot. */
+  session?: SavedMachine;
+  /** The saved machine could not be used (the reason); the build's snapshot follows. */
+  onSessionLost?: (reason: string) => void;
   /** Called with each machine as it is made, before it runs: attach console and stage listeners here. */
   onMachine?: (vm: GuestMachine) => void;
   /** The snapshot could not be used (the reason); a cold boot follows. */
@@ -70,14 +77,25 @@ export interface DockyardOptions {
   onPorts?: (ports: GuestPort[]) => void;
 }
 
+/** A whole running machine (RAM, devices, its disk writes), and which disk those writes lie over. */
+export interface SavedMachine {
+  state: ArrayBuffer;
+  /** true: the snapshot's disk (the machine came from the build's snapshot); false: the cold-boot disk */
+  onSnapshotDisk: boolean;
+}
+
 export interface Dockyard {
   /** Docker-ready when resumed from a snapshot; still booting after a cold start. */
   vm: GuestMachine;
   content: RegistryContent;
-  /** true when the machine came from the build's snapshot */
+  /** true when the machine came from a saved state (the build's snapshot or a session), not a boot */
   resumed: boolean;
+  /** true when the machine is a saved session resumed (options.session) */
+  fromSession: boolean;
   /** One HTTP exchange with a port the guest listens on (the preview's requests). */
   fetchFromGuest(port: number, req: HttpRequestData): Promise<HttpResponseData>;
+  /** The whole machine as it runs now, to resume later (options.session). */
+  save(): Promise<SavedMachine>;
 }
 
 /** The registry's name for `docker login` and `docker push`; it asks for a login to push. */
@@ -97,8 +115,8 @@ function attachNetwork(vm: GuestMachine, registry: RegistryHandler, onPorts?: (p
 }
 
 /**
- * Resumes the build's snapshot when there is one, and boots cold when there is none or it
- * does not resume (damaged, from another build, no answer): the user gets a playground either way.
+ * Resumes a saved session when given, else the build's snapshot when there is one, and boots cold
+ * when neither resumes (damaged, from another build, no answer): the user gets a playground either way.
  */
 export async function startDockyard(options: DockyardOptions): Promise<Dockyard> {
   const content = new RegistryContent(options.store, options.seed, options.events);
@@ -108,36 +126,49 @@ export async function startDockyard(options: DockyardOptions): Promise<Dockyard>
     options.onMachine?.(vm);
     return { vm, net };
   };
-  const done = ({ vm, net }: { vm: GuestMachine; net: GuestNetwork }, resumed: boolean): Dockyard => {
+  const done = ({ vm, net }: { vm: GuestMachine; net: GuestNetwork }, resumed: boolean, onSnapshotDisk: boolean): Dockyard => {
     return {
       vm,
       content,
       resumed,
+      fromSession: false,
       fetchFromGuest: async (port, req) => exchange(await net.connect(port), req, `localhost:${port}`),
+      save: async () => ({ state: await vm.emulator.save(), onSnapshotDisk }),
     };
   };
 
+  /** A machine from a saved state, Docker-ready; throws when the state does not resume. */
+  const resume = async (snapshot: ArrayBuffer, onSnapshotDisk: boolean): Promise<Dockyard> => {
+    const files = await options.guest.machineFiles(onSnapshotDisk);
+    const m = machine(new GuestMachine({ files, snapshot, wasmPath: options.wasmPath, mtu: options.mtu }));
+    try {
+      await m.vm.waitFor("docker-ready", 10 * 60 * 1000); // the thaw times out well before this
+      return done(m, true, onSnapshotDisk);
+    } catch (err) {
+      await m.vm.destroy().catch(() => undefined);
+      throw err;
+    }
+  };
+  const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+  if (options.session) {
+    try {
+      const d = await resume(options.session.state, options.session.onSnapshotDisk);
+      return { ...d, fromSession: true };
+    } catch (err) {
+      options.onSessionLost?.(why(err));
+    }
+  }
   if (options.resume !== false) {
-    let reason: string;
+    let reason = "";
     try {
       const snapshot = await options.guest.snapshot();
-      if (snapshot) {
-        const files = await options.guest.machineFiles();
-        const m = machine(new GuestMachine({ files, snapshot, wasmPath: options.wasmPath, mtu: options.mtu }));
-        try {
-          await m.vm.waitFor("docker-ready", 10 * 60 * 1000); // the thaw times out well before this
-          return done(m, true);
-        } catch (err) {
-          await m.vm.destroy().catch(() => undefined);
-          throw err;
-        }
-      }
-      reason = "";
+      if (snapshot) return await resume(snapshot, true);
     } catch (err) {
-      reason = err instanceof Error ? err.message : String(err);
+      reason = why(err);
     }
     if (reason) options.onColdBoot?.(reason);
   }
-  const [files, boot] = await Promise.all([options.guest.machineFiles(), options.guest.bootFiles()]);
-  return done(machine(new GuestMachine({ files: { ...files, ...boot }, wasmPath: options.wasmPath, mtu: options.mtu })), false);
+  const [files, boot] = await Promise.all([options.guest.machineFiles(false), options.guest.bootFiles()]);
+  return done(machine(new GuestMachine({ files: { ...files, ...boot }, wasmPath: options.wasmPath, mtu: options.mtu })), false, false);
 }

@@ -12,7 +12,7 @@ export interface ChunkSource {
 }
 
 /** v86's smallest disk transfer: reads and writes come in multiples of it. */
-const BLOCK_SIZE = 256;
+export const BLOCK_SIZE = 256;
 
 type DiskState = [Array<[number, Uint8Array]>];
 
@@ -83,6 +83,16 @@ export class ChunkedDisk {
   set_state(state: DiskState): void {
     this.written.clear();
     for (const [index, block] of state[0]) this.written.set(index, block);
+  }
+
+  /**
+   * Hands over the guest's writes (BLOCK_SIZE-byte block index → bytes) and forgets them: the
+   * image build folds them into the disk its snapshot resumes on (images/snapshot.ts).
+   */
+  takeWrites(): Map<number, Uint8Array> {
+    const taken = new Map(this.written);
+    this.written.clear();
+    return taken;
   }
 
   /** Indexes of the chunks fetched so far (for figures and tests). */

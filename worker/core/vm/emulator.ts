@@ -167,6 +167,11 @@ export class Emulator {
     await this.v86.run();
   }
 
+  /** Pauses the CPU (the machine stays as it is: save() it, or run() again). */
+  stop(): Promise<void> {
+    return this.v86.stop();
+  }
+
   /** The whole machine (RAM, devices, the disk's written blocks) as v86's raw state format. */
   save(): Promise<ArrayBuffer> {
     return this.v86.save_state();

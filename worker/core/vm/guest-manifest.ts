@@ -24,7 +24,17 @@ export interface GuestManifest {
   files: Record<string, GuestFile>;
   disk: DiskTable;
   /** v86's state of this build booted to Docker-ready, zstd-compressed (images/snapshot.ts); absent when not made */
-  snapshot?: GuestFile & { file: string };
+  snapshot?: GuestSnapshot;
+}
+
+export interface GuestSnapshot extends GuestFile {
+  file: string;
+  /**
+   * The root disk as the snapshot left it: `disk` with what the build wrote while it booted and
+   * prepared the guest (Docker's storage with the seed images pulled). A resumed machine reads
+   * this one; a cold boot reads `disk`.
+   */
+  disk: DiskTable;
 }
 
 /** The files the emulator needs to boot, by role. */
@@ -40,3 +50,10 @@ export const BOOT_FILE_NAMES: readonly string[] = Object.values(BOOT_FILES);
 
 /** Where the chunk files live, relative to the manifest. */
 export const DISK_CHUNK_DIR = "disk";
+
+/** Every disk chunk a build's machines may read: the cold-boot disk's and the snapshot's. */
+export function diskChunks(m: GuestManifest): Set<string> {
+  const all = new Set<string>();
+  for (const table of [m.disk, m.snapshot?.disk]) for (const hex of table?.chunks ?? []) if (hex) all.add(hex);
+  return all;
+}

@@ -6,7 +6,7 @@
 //   file/<sha256 hex>   a boot file (bios, kernel, initramfs) or the booted-state snapshot
 //   chunk/<sha256 hex>  a gzip disk chunk (the hex is the raw chunk's sha256)
 import { createStore, del, get, keys, set } from "idb-keyval";
-import type { GuestManifest } from "../../core/vm/guest-manifest";
+import { diskChunks, type GuestManifest } from "../../core/vm/guest-manifest";
 import { isQuotaError } from "./idb-blob-store";
 
 const store = createStore("dockyard-guest", "files");
@@ -62,7 +62,7 @@ export class FileCache {
     const wanted = new Set<string>([
       ...Object.values(m.files).map((f) => `file/${f.sha256}`),
       ...(m.snapshot ? [`file/${m.snapshot.sha256}`] : []),
-      ...m.disk.chunks.filter((c): c is string => c !== null).map((c) => `chunk/${c}`),
+      ...[...diskChunks(m)].map((c) => `chunk/${c}`),
     ]);
     let dropped = 0;
     for (const k of await this.keys()) {

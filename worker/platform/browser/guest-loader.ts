@@ -1,11 +1,14 @@
-// Gets the guest's files for the browser: the manifest (from the network, or the cached one when
-// offline), the boot files (cache first, verified, with progress), and a lazily fetched disk.
-import { concatBytes } from "../../core/bytes";
+// Gets the guest's files for the emulator in the browser: the boot files (cache first, verified,
+// with progress) and a lazily fetched disk.
 import { diskChunkSource } from "../../core/vm/disk-chunk-source";
 import { manifestGuestSource, type GuestSource } from "../../core/dockyard";
-import { DISK_CHUNK_DIR, type GuestFile, type GuestManifest } from "../../core/vm/guest-manifest";
+import type { DiskTable, GuestFile, GuestManifest } from "../../core/vm/guest-manifest";
 import { sha256Digest } from "../../core/store/digest";
 import type { FileCache } from "./file-cache";
+import { diskChunkUrl, DownloadFailed, fetchBytes, Offline } from "./guest-fetch";
+
+/** How often a read the guest waits on tries the network again while it is gone. */
+const OFFLINE_RETRY_MS = 5000;
 
 export interface Progress {
   loaded: number;
@@ -13,64 +16,9 @@ export interface Progress {
   fromCache: number;
 }
 
-export class DownloadFailed extends Error {
-  override name = "DownloadFailed";
-}
-
-/** The network is not there at all (as opposed to the site answering with an error). */
-export class Offline extends DownloadFailed {
-  override name = "Offline";
-}
-
-/** How often a read the guest waits on tries the network again while it is gone. */
-const OFFLINE_RETRY_MS = 5000;
-/** Downloads at once while keeping the guest for offline use: enough to fill a link, few enough to leave room for the guest's own. */
-const KEEP_PARALLEL = 2;
-
-async function fetchBytes(url: string, onBytes: (n: number) => void): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (err) {
-    throw new Offline(`could not download ${url}: the network is unreachable`, { cause: err });
-  }
-  if (!res.ok || !res.body) throw new DownloadFailed(`could not download ${url}: HTTP ${res.status}`);
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    size += value.length;
-    onBytes(value.length);
-  }
-  return concatBytes(parts, size);
-}
-
-export async function loadManifest(base: string, cache: FileCache): Promise<GuestManifest> {
-  try {
-    const res = await fetch(`${base}/manifest.json`, { cache: "no-cache" });
-    if (!res.ok) throw new DownloadFailed(`HTTP ${res.status}`);
-    const m = (await res.json()) as GuestManifest;
-    await cache.saveManifest(m);
-    return m;
-  } catch (err) {
-    const cached = await cache.manifest();
-    if (cached) return cached; // offline: boot what we have
-    throw new DownloadFailed(`could not download the guest's manifest (${base}/manifest.json): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-}
-
 export interface LoadedGuest extends GuestSource {
   /** gzip bytes fetched from the network in this visit (boot files, snapshot, disk chunks) */
   networkBytes(): number;
-  /**
-   * Downloads into the cache every file of the guest it does not hold yet, so a later visit works
-   * without the network whatever the user runs (a resumed visit reads only part of the disk).
-   * Reports [kept, total] files as it goes; resolves false if the browser's storage ran out.
-   */
-  keepForOffline(onProgress: (kept: number, total: number) => void): Promise<boolean>;
 }
 
 /** Told when a read the guest waits on cannot reach the network (true) and when it is back (false). */
@@ -109,7 +57,7 @@ export function guestFiles(base: string, manifest: GuestManifest, cache: FileCac
     return bytes.buffer as ArrayBuffer;
   };
 
-  const chunkUrl = (hex: string) => `${base}/${DISK_CHUNK_DIR}/${hex}.gz`;
+  const chunkUrl = (hex: string) => diskChunkUrl(base, hex);
   /** The guest is blocked on this read: without the network it waits for it rather than failing. */
   const fetchWhileOffline = async (url: string): Promise<Uint8Array> => {
     for (let waiting = false; ; ) {
@@ -124,7 +72,7 @@ export function guestFiles(base: string, manifest: GuestManifest, cache: FileCac
       }
     }
   };
-  const source = diskChunkSource(manifest.disk, async (hex, refresh) => {
+  const readChunk = async (hex: string, refresh: boolean) => {
     const key = `chunk/${hex}`;
     if (!refresh) {
       const cached = await cache.get(key);
@@ -133,33 +81,11 @@ export function guestFiles(base: string, manifest: GuestManifest, cache: FileCac
     const gz = await fetchWhileOffline(chunkUrl(hex));
     await cache.put(key, gz);
     return gz;
-  });
-
-  const keepForOffline = async (report: (kept: number, total: number) => void): Promise<boolean> => {
-    const wanted = new Map<string, string>(); // cache key → URL
-    for (const [name, f] of Object.entries(manifest.files)) wanted.set(`file/${f.sha256}`, `${base}/${name}`);
-    if (manifest.snapshot) wanted.set(`file/${manifest.snapshot.sha256}`, `${base}/${manifest.snapshot.file}`);
-    for (const hex of manifest.disk.chunks) if (hex) wanted.set(`chunk/${hex}`, chunkUrl(hex));
-    const held = await cache.keys();
-    const missing = [...wanted].filter(([key]) => !held.has(key));
-    let kept = wanted.size - missing.length;
-    report(kept, wanted.size);
-    let full = false;
-    const next = async (): Promise<void> => {
-      for (let item = missing.pop(); item && !full; item = missing.pop()) {
-        const [key, url] = item;
-        // Checked when read, as every cached file is; a bad copy is fetched again then.
-        if (!(await cache.put(key, await fetchBytes(url, (n) => (network += n))))) full = true;
-        else report(++kept, wanted.size);
-      }
-    };
-    await Promise.all(Array.from({ length: KEEP_PARALLEL }, next));
-    return !full;
   };
+  const source = (table: DiskTable) => diskChunkSource(table, readChunk);
 
   return {
     ...manifestGuestSource(manifest, file, source),
     networkBytes: () => network,
-    keepForOffline,
   };
 }

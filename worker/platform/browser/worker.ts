@@ -8,8 +8,10 @@ import { isPreviewRequest, type PreviewReply } from "../../../src/preview/protoc
 import { staticSeed } from "../../core/registry/seed";
 import type { GuestMachine } from "../../core/vm/guest-machine";
 import { FileCache } from "./file-cache";
-import { guestFiles, loadManifest, type LoadedGuest } from "./guest-loader";
+import { loadManifest } from "./guest-fetch";
+import { guestFiles } from "./guest-loader";
 import { IdbBlobStore } from "./idb-blob-store";
+import { discardSession, loadSession, saveSession, sessionInfo } from "./session-store";
 
 /** Terminal output is sent at most this often, so a flood (`yes`) costs the page one message per frame. */
 const CONSOLE_BATCH_MS = 16;
@@ -21,6 +23,8 @@ const BOOT_TIMEOUT_MS = 10 * 60 * 1000;
 let vm: GuestMachine | undefined;
 let dockyard: Dockyard | undefined;
 let listener: DockyardListener | undefined;
+/** what a saved session must match to resume into this build's machine */
+let sessionBuild = "";
 /** the terminal's size, kept while no machine is there to take it */
 let size: [cols: number, rows: number] = [80, 24];
 
@@ -51,26 +55,6 @@ function consoleBatcher(): (bytes: Uint8Array) => void {
   };
 }
 
-/** Keeps the whole guest in this browser, quietly, once Docker is ready: the next visit needs no network. */
-async function keepForOffline(guest: LoadedGuest): Promise<void> {
-  const saveData = (navigator as { connection?: { saveData?: boolean } }).connection?.saveData;
-  let last = { kept: 0, total: 0 };
-  if (saveData) return emit({ type: "offline", ...last, state: "skipped" });
-  let shown = -1;
-  try {
-    const complete = await guest.keepForOffline((kept, total) => {
-      last = { kept, total };
-      const percent = Math.floor((kept / total) * 100); // one message per percent, not per file
-      if (percent === shown) return;
-      shown = percent;
-      emit({ type: "offline", ...last, state: kept === total ? "kept" : "saving" });
-    });
-    if (!complete) emit({ type: "offline", ...last, state: "incomplete" });
-  } catch {
-    emit({ type: "offline", ...last, state: "incomplete" }); // the network went away: the next online visit carries on
-  }
-}
-
 const api: DockyardApi = {
   async start(options: StartOptions, l: DockyardListener) {
     listener = l;
@@ -80,6 +64,11 @@ const api: DockyardApi = {
       emit({ type: "stage", stage: "downloading" });
       const base = options.guestBase.replace(/\/$/, "");
       const manifest = await loadManifest(base, cache);
+      sessionBuild = `${manifest.build}:${manifest.snapshot?.sha256 ?? ""}`;
+      const session = options.fresh ? undefined : await loadSession(sessionBuild).catch((err: unknown) => {
+        emit({ type: "notice", message: `Your saved session could not be read (${err instanceof Error ? err.message : String(err)}); starting a fresh machine.` });
+        return undefined;
+      });
       const guest = guestFiles(base, manifest, cache, (p) => emit({ type: "progress", ...p }), (waiting) =>
         emit({ type: "notice", message: waiting ? "Offline: the guest waits for a part of its disk this browser has not kept yet. It carries on when the network is back." : "" }),
       );
@@ -93,6 +82,8 @@ const api: DockyardApi = {
         wasmPath: v86WasmUrl,
         store: new IdbBlobStore(),
         seed,
+        session,
+        onSessionLost: (reason) => emit({ type: "notice", message: `Your saved session did not resume (${reason}); starting a fresh machine.` }),
         events: {
           onQuota: () => emit({ type: "notice", message: "Browser storage is full: images still pull, but are not kept for the next visit." }),
           onCorrupt: (d) => emit({ type: "notice", message: `A cached image layer was damaged (${d.slice(0, 19)}…); it was fetched again.` }),
@@ -110,9 +101,10 @@ const api: DockyardApi = {
       await vm.waitFor("shell", BOOT_TIMEOUT_MS);
       vm.resizeConsole(...size);
       await vm.waitFor("docker-ready", BOOT_TIMEOUT_MS);
+      const saved = await sessionInfo();
+      emit({ type: "session", saved: saved ? { bytes: saved.bytes, savedAt: saved.savedAt } : null, resumed: dockyard.fromSession });
       // From here on nobody waits on the machine: a later failure (a panic in use) is reported as it comes.
       vm.onBoot((e) => e.type === "failure" && emit({ type: "error", message: `The guest failed: ${e.reason}` }));
-      void cache.prune(manifest).then(() => keepForOffline(guest));
     } catch (err) {
       emit({ type: "error", message: err instanceof Error ? err.message : String(err) });
     }
@@ -126,6 +118,14 @@ const api: DockyardApi = {
       if (!reply) return;
       void answerPreview(e.data).then((r) => reply.postMessage(r, r.ok ? [r.response.body.buffer] : []));
     };
+  },
+  async saveSession() {
+    if (!dockyard || vm?.stage !== "docker-ready") throw new Error("the playground is still starting");
+    const meta = await saveSession(sessionBuild, await dockyard.save());
+    return { bytes: meta.bytes, savedAt: meta.savedAt };
+  },
+  async discardSession() {
+    await discardSession();
   },
   resize(cols, rows) {
     size = [cols, rows];

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { manifestGuestSource, type GuestSource } from "../../core/dockyard";
 import type { ChunkedDisk } from "../../core/vm/chunked-disk";
 import { diskChunkSource } from "../../core/vm/disk-chunk-source";
-import { DISK_CHUNK_DIR, type GuestFile, type GuestManifest } from "../../core/vm/guest-manifest";
+import { DISK_CHUNK_DIR, type DiskTable, type GuestFile, type GuestManifest } from "../../core/vm/guest-manifest";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const DEFAULT_GUEST_DIR = join(REPO_ROOT, "public", "guest");
@@ -47,11 +47,12 @@ export async function loadGuest(dir = DEFAULT_GUEST_DIR): Promise<LoadedGuest> {
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   };
 
-  const source = diskChunkSource(manifest.disk, async (hex) => {
+  const readChunk = async (hex: string) => {
     const gz = new Uint8Array(await readFile(join(dir, DISK_CHUNK_DIR, `${hex}.gz`)));
     read += gz.length;
     return gz;
-  });
+  };
+  const source = (table: DiskTable) => diskChunkSource(table, readChunk);
   return {
     ...manifestGuestSource(manifest, readVerified, source, (disk) => (lastDisk = disk)),
     manifest,
