@@ -28,7 +28,8 @@ function writeManifest(path: string, manifest: GuestManifest): void {
 
 function snapshotKey(build: string): string {
   const h = createHash("sha256").update(build);
-  for (const f of ["node_modules/v86/package.json", "worker/core/vm/emulator.ts", "images/snapshot.ts"]) {
+  // The disk's saved writes are part of the state too (chunked-disk.ts's get_state).
+  for (const f of ["node_modules/v86/package.json", "worker/core/vm/emulator.ts", "worker/core/vm/chunked-disk.ts", "images/snapshot.ts"]) {
     h.update("\0").update(readFileSync(join(REPO_ROOT, f)));
   }
   return h.digest("hex").slice(0, 16);

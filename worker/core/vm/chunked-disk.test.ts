@@ -46,6 +46,22 @@ describe("ChunkedDisk", () => {
     expect((await get(restored, 1280, 256))).toEqual(data);
   });
 
+  it("lays written blocks over the source block by block, across pages, through a saved state", async () => {
+    const src = source(16384, 8192);
+    const disk = new ChunkedDisk(src);
+    // One write spanning the end of a 4 KiB page and the start of the next; the rest stays the source's.
+    const data = Uint8Array.from({ length: 768 }, (_, k) => 255 - (k % 7));
+    await new Promise<void>((r) => disk.set(4096 - 256, data, r));
+    const expected = Uint8Array.from({ length: 8192 }, (_, k) => k % 251);
+    expected.set(data, 4096 - 256);
+    expect(await get(disk, 0, 8192)).toEqual(expected);
+    const restored = new ChunkedDisk(source(16384, 8192));
+    restored.set_state(disk.get_state());
+    expect(await get(restored, 0, 8192)).toEqual(expected);
+    expect([...restored.takeWrites().keys()]).toEqual([15, 16, 17]);
+    expect(await get(restored, 0, 8192)).toEqual(Uint8Array.from({ length: 8192 }, (_, k) => k % 251));
+  });
+
   it("reports a failed chunk instead of answering with wrong bytes", async () => {
     const disk = new ChunkedDisk({ size: 1024, chunkSize: 1024, read: () => Promise.reject(new Error("offline")) });
     const err = await new Promise<unknown>((r) => {

@@ -14,7 +14,21 @@ export interface ChunkSource {
 /** v86's smallest disk transfer: reads and writes come in multiples of it. */
 export const BLOCK_SIZE = 256;
 
-type DiskState = [Array<[number, Uint8Array]>];
+/** The guest's writes are kept in pages of this many bytes (ext4 writes 4 KiB blocks), each with a mask of its written blocks. */
+const PAGE_SIZE = 4096;
+const BLOCKS_PER_PAGE = PAGE_SIZE / BLOCK_SIZE;
+
+interface WrittenPage {
+  bytes: Uint8Array;
+  /** bit i: block i of the page holds the guest's bytes */
+  mask: number;
+}
+
+/**
+ * The writes as three flat arrays: page indexes, their masks, and their bytes back to back. A
+ * few typed arrays rather than one small array per write: a pulled image is ~100 MB of writes.
+ */
+type DiskState = [Float64Array, Uint16Array, Uint8Array];
 
 export class ChunkedDisk {
   readonly byteLength: number;
@@ -23,8 +37,8 @@ export class ChunkedDisk {
   /** chunk index → bytes as fetched */
   private readonly chunks = new Map<number, Uint8Array>();
   private readonly pending = new Map<number, Promise<Uint8Array>>();
-  /** 256-byte block index → bytes the guest wrote */
-  private readonly written = new Map<number, Uint8Array>();
+  /** page index → what the guest wrote in it */
+  private readonly written = new Map<number, WrittenPage>();
   /** Called when a chunk fails to arrive: the guest would otherwise wait forever on its I/O. */
   onerror: (err: unknown) => void = () => undefined;
 
@@ -67,7 +81,13 @@ export class ChunkedDisk {
   set(start: number, data: Uint8Array, fn: () => void): void {
     const first = start / BLOCK_SIZE;
     for (let i = 0; i < data.length / BLOCK_SIZE; i++) {
-      this.written.set(first + i, data.slice(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
+      const block = first + i;
+      const index = Math.floor(block / BLOCKS_PER_PAGE);
+      let page = this.written.get(index);
+      if (!page) this.written.set(index, (page = { bytes: new Uint8Array(PAGE_SIZE), mask: 0 }));
+      const within = block % BLOCKS_PER_PAGE;
+      page.bytes.set(data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE), within * BLOCK_SIZE);
+      page.mask |= 1 << within;
     }
     fn();
   }
@@ -77,12 +97,25 @@ export class ChunkedDisk {
   }
 
   get_state(): DiskState {
-    return [[...this.written]];
+    const n = this.written.size;
+    const indexes = new Float64Array(n);
+    const masks = new Uint16Array(n);
+    const bytes = new Uint8Array(n * PAGE_SIZE);
+    let i = 0;
+    for (const [index, page] of this.written) {
+      indexes[i] = index;
+      masks[i] = page.mask;
+      bytes.set(page.bytes, i * PAGE_SIZE);
+      i++;
+    }
+    return [indexes, masks, bytes];
   }
 
-  set_state(state: DiskState): void {
+  set_state([indexes, masks, bytes]: DiskState): void {
     this.written.clear();
-    for (const [index, block] of state[0]) this.written.set(index, block);
+    for (let i = 0; i < indexes.length; i++) {
+      this.written.set(indexes[i]!, { bytes: bytes.slice(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), mask: masks[i]! });
+    }
   }
 
   /**
@@ -90,9 +123,14 @@ export class ChunkedDisk {
    * image build folds them into the disk its snapshot resumes on (images/snapshot.ts).
    */
   takeWrites(): Map<number, Uint8Array> {
-    const taken = new Map(this.written);
+    const blocks = new Map<number, Uint8Array>();
+    for (const [index, page] of this.written) {
+      for (let b = 0; b < BLOCKS_PER_PAGE; b++) {
+        if (page.mask & (1 << b)) blocks.set(index * BLOCKS_PER_PAGE + b, page.bytes.subarray(b * BLOCK_SIZE, (b + 1) * BLOCK_SIZE));
+      }
+    }
     this.written.clear();
-    return taken;
+    return blocks;
   }
 
   /** Indexes of the chunks fetched so far (for figures and tests). */
@@ -128,8 +166,9 @@ export class ChunkedDisk {
     }
     if (this.written.size > 0) {
       for (let b = offset / BLOCK_SIZE; b < (offset + len) / BLOCK_SIZE; b++) {
-        const block = this.written.get(b);
-        if (block) out.set(block, b * BLOCK_SIZE - offset);
+        const page = this.written.get(Math.floor(b / BLOCKS_PER_PAGE));
+        const within = b % BLOCKS_PER_PAGE;
+        if (page && page.mask & (1 << within)) out.set(page.bytes.subarray(within * BLOCK_SIZE, (within + 1) * BLOCK_SIZE), b * BLOCK_SIZE - offset);
       }
     }
     return out;
