@@ -57,7 +57,6 @@ export function guestFiles(base: string, manifest: GuestManifest, cache: FileCac
     return bytes.buffer as ArrayBuffer;
   };
 
-  const chunkUrl = (hex: string) => diskChunkUrl(base, hex);
   /** The guest is blocked on this read: without the network it waits for it rather than failing. */
   const fetchWhileOffline = async (url: string): Promise<Uint8Array> => {
     for (let waiting = false; ; ) {
@@ -78,7 +77,7 @@ export function guestFiles(base: string, manifest: GuestManifest, cache: FileCac
       const cached = await cache.get(key);
       if (cached) return cached;
     }
-    const gz = await fetchWhileOffline(chunkUrl(hex));
+    const gz = await fetchWhileOffline(diskChunkUrl(base, hex));
     await cache.put(key, gz);
     return gz;
   };
