@@ -6,7 +6,8 @@
 //   file/<sha256 hex>   a boot file (bios, kernel, initramfs) or the booted-state snapshot
 //   chunk/<sha256 hex>  a gzip disk chunk (the hex is the raw chunk's sha256)
 import { createStore, del, get, keys, set } from "idb-keyval";
-import { diskChunks, type GuestManifest } from "../../core/vm/guest-manifest";
+import type { GuestManifest } from "../../core/vm/guest-manifest";
+import { buildFiles } from "./guest-fetch";
 import { isQuotaError } from "./idb-blob-store";
 
 const store = createStore("dockyard-guest", "files");
@@ -59,11 +60,7 @@ export class FileCache {
 
   /** Deletes cached files and chunks the manifest no longer names. */
   async prune(m: GuestManifest): Promise<number> {
-    const wanted = new Set<string>([
-      ...Object.values(m.files).map((f) => `file/${f.sha256}`),
-      ...(m.snapshot ? [`file/${m.snapshot.sha256}`] : []),
-      ...[...diskChunks(m)].map((c) => `chunk/${c}`),
-    ]);
+    const wanted = buildFiles("", m); // only its keys are used here, not the URLs
     let dropped = 0;
     for (const k of await this.keys()) {
       if (k !== "manifest" && !wanted.has(k)) {

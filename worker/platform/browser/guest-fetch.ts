@@ -2,7 +2,7 @@
 // keeper): the manifest (from the network, or the cached one when offline), files by URL, chunk URLs.
 // Imports nothing of the emulator, so the keeper's worker stays small.
 import { concatBytes } from "../../core/bytes";
-import { DISK_CHUNK_DIR, type GuestManifest } from "../../core/vm/guest-manifest";
+import { DISK_CHUNK_DIR, diskChunks, type GuestManifest } from "../../core/vm/guest-manifest";
 import type { FileCache } from "./file-cache";
 
 export class DownloadFailed extends Error {
@@ -37,6 +37,18 @@ export async function fetchBytes(url: string, onBytes: (n: number) => void): Pro
 
 export function diskChunkUrl(base: string, hex: string): string {
   return `${base}/${DISK_CHUNK_DIR}/${hex}.gz`;
+}
+
+/**
+ * Every file a build's machines may read, by the key FileCache keeps it under (`file/<sha256>`,
+ * `chunk/<sha256>`) → its URL under `base`: what the offline copy fetches and what pruning keeps.
+ */
+export function buildFiles(base: string, m: GuestManifest): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const [name, f] of Object.entries(m.files)) files.set(`file/${f.sha256}`, `${base}/${name}`);
+  if (m.snapshot) files.set(`file/${m.snapshot.sha256}`, `${base}/${m.snapshot.file}`);
+  for (const hex of diskChunks(m)) files.set(`chunk/${hex}`, diskChunkUrl(base, hex));
+  return files;
 }
 
 export async function loadManifest(base: string, cache: FileCache): Promise<GuestManifest> {

@@ -2,15 +2,17 @@
 // build no longer names and keeps the rest of the build for offline visits (offline-keeper.ts),
 // off the emulator's thread. Serves KeeperApi over Comlink.
 import * as Comlink from "comlink";
-import type { DockyardListener, KeeperApi } from "../../api";
+import type { DockyardEvent, DockyardListener, KeeperApi } from "../../api";
 import { FileCache } from "./file-cache";
 import { loadManifest } from "./guest-fetch";
 import { keepForOffline } from "./offline-keeper";
 
+type OfflineState = Extract<DockyardEvent, { type: "offline" }>["state"];
+
 let running: Promise<void> | undefined;
 
 async function keep(guestBase: string, listener: DockyardListener): Promise<void> {
-  const emit = (state: "saving" | "kept" | "skipped" | "incomplete", kept: number, total: number) => void listener({ type: "offline", state, kept, total });
+  const emit = (state: OfflineState, kept: number, total: number) => void listener({ type: "offline", state, kept, total });
   const cache = new FileCache((message) => void listener({ type: "notice", message }));
   const base = guestBase.replace(/\/$/, "");
   let last = { kept: 0, total: 0 };

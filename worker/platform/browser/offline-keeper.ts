@@ -2,9 +2,9 @@
 // whatever the user runs (a resumed visit reads only part of the disk). Runs in a worker of its
 // own (keeper-worker.ts), not beside the emulator: measured in Chromium, downloading and storing
 // 175 MB on the emulator's thread made a `docker pull busybox` typed meanwhile take 53 s, not 35 s.
-import { diskChunks, type GuestManifest } from "../../core/vm/guest-manifest";
+import type { GuestManifest } from "../../core/vm/guest-manifest";
 import type { FileCache } from "./file-cache";
-import { diskChunkUrl, fetchBytes } from "./guest-fetch";
+import { buildFiles, fetchBytes } from "./guest-fetch";
 
 /** Downloads at once: enough to fill a link, few enough to leave room for the guest's own reads. */
 const KEEP_PARALLEL = 2;
@@ -14,10 +14,7 @@ const KEEP_PARALLEL = 2;
  * files as it goes; resolves false if the browser's storage ran out, rejects if the network did.
  */
 export async function keepForOffline(base: string, manifest: GuestManifest, cache: FileCache, report: (kept: number, total: number) => void): Promise<boolean> {
-  const wanted = new Map<string, string>(); // cache key → URL
-  for (const [name, f] of Object.entries(manifest.files)) wanted.set(`file/${f.sha256}`, `${base}/${name}`);
-  if (manifest.snapshot) wanted.set(`file/${manifest.snapshot.sha256}`, `${base}/${manifest.snapshot.file}`);
-  for (const hex of diskChunks(manifest)) wanted.set(`chunk/${hex}`, diskChunkUrl(base, hex));
+  const wanted = buildFiles(base, manifest); // cache key → URL
   const held = await cache.keys();
   const missing = [...wanted].filter(([key]) => !held.has(key));
   let kept = wanted.size - missing.length;
