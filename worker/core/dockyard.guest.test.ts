@@ -78,6 +78,19 @@ describe("the guest", () => {
     expect(text).toMatch(/term=xterm-256color uid=0/);
   }, STEP_MS);
 
+  it("keeps every key of a burst typed faster than the guest takes them", async () => {
+    // One send per key with no pause between: what reaches the worker while it is busy emulating.
+    const letters = Array.from({ length: 300 }, (_, i) => String.fromCharCode(97 + (i % 26))).join("");
+    for (const ch of `echo ${letters} > /tmp/burst\r`) vm.writeConsole(new TextEncoder().encode(ch));
+    const deadline = Date.now() + 60_000;
+    let r = await sh("cat /tmp/burst 2>/dev/null");
+    while (r.out === "" && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 500));
+      r = await sh("cat /tmp/burst 2>/dev/null");
+    }
+    expect(r.out).toBe(`${letters}\n`);
+  }, STEP_MS);
+
   it("pulls from the registry in the page under Docker Hub names", async () => {
     expect((await sh("docker rmi busybox")).status).toBe(0); // it came with the snapshot: pull it for real
     for (const ref of ["busybox", "docker.io/library/busybox:latest"]) {

@@ -2,6 +2,7 @@
 // through a small typed surface; v86's own d.ts is incomplete, so the parts we use are typed here.
 import { V86 } from "v86";
 import type { ChunkedDisk } from "./chunked-disk";
+import { ConsoleInput } from "./console-input";
 
 /** Guest RAM. Docker with a disk root needs ~180 MB once ready; containers and builds need the rest. */
 export const MEMORY_BYTES = 1024 * 1024 * 1024;
@@ -77,6 +78,8 @@ interface V86Instance {
 /** v86's CPU object: the JIT hooks its wasm calls back into, looked up on the object at each call. */
 interface V86Cpu {
   wm: { exports: Record<string, (...args: number[]) => number> };
+  /** queue 0 of the virtio console: the guest's receive buffers for port 0 (hvc0) */
+  devices: { virtio_console?: { virtio: { queues: { has_request(): boolean }[] } } };
   codegen_finalize(...args: number[]): void;
   jit_clear_func(index: number): void;
   jit_clear_all_funcs(): void;
@@ -99,6 +102,11 @@ export class Emulator {
   /** Resolves once the CPU runs: at once for a boot, after restore_state for a snapshot. */
   readonly started: Promise<void>;
   private readonly jit: JitCounters = { compiled: 0, cleared: 0, flushes: 0 };
+  private readonly consoleInput = new ConsoleInput({
+    // (v86.v86 is there once the emulator has loaded; before that, the keys wait)
+    hasBuffer: () => this.v86.v86?.cpu.devices.virtio_console?.virtio.queues[0]?.has_request() ?? false,
+    deliver: (bytes) => this.v86.bus.send("virtio-console0-input-bytes", bytes),
+  });
 
   constructor(options: EmulatorOptions) {
     const { files, snapshot } = options;
@@ -186,8 +194,9 @@ export class Emulator {
     this.v86.serial_send_bytes(port, bytes);
   }
 
+  /** Keys and pastes for hvc0; held until the guest has a buffer for them (see ConsoleInput). */
   sendConsole(bytes: Uint8Array): void {
-    this.v86.bus.send("virtio-console0-input-bytes", bytes);
+    this.consoleInput.send(bytes);
   }
 
   /** Opens a TCP connection from the router (192.168.86.1) to `port` on the guest; watch its "connect" and "close". */
@@ -209,6 +218,7 @@ export class Emulator {
   }
 
   destroy(): Promise<void> {
+    this.consoleInput.dispose();
     return this.v86.destroy();
   }
 }

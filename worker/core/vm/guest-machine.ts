@@ -11,9 +11,13 @@ export class GuestFailure extends Error {
 /** Restoring a state and the guest's first answer after it; far more means the state is not usable. */
 const THAW_TIMEOUT_MS = 90 * 1000;
 
-function base64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
+/** Bytes as printf escapes (\xNN): the guest writes them with bash's builtin printf, no program started. */
+function printfEscapes(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
 }
+
+/** Ctrl-L: readline clears the screen and draws its prompt (and any half-typed line) again. */
+const REDRAW = new Uint8Array([0x0c]);
 
 type Listener<T> = (value: T) => void;
 
@@ -45,8 +49,8 @@ export class GuestMachine {
 
   /**
    * A restored guest is past every boot stage but still lives in the build machine's moment:
-   * dockyard-thaw (in the guest) takes this visit's clock and entropy, restarts the console shell
-   * so its prompt appears at the page's size, and waits for Docker. Only then are the stages reached.
+   * dockyard-thaw (in the guest) takes this visit's clock and entropy and waits for Docker; then the
+   * console shell redraws its prompt. Only then are the stages reached.
    */
   private async thaw(): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -56,10 +60,13 @@ export class GuestMachine {
     try {
       await Promise.race([this.emulator.started, timeout]);
       if (this.consoleSize) this.emulator.resizeConsole(...this.consoleSize);
-      const entropy = base64(crypto.getRandomValues(new Uint8Array(64)));
+      const entropy = printfEscapes(crypto.getRandomValues(new Uint8Array(64)));
       const now = (Date.now() / 1000).toFixed(3);
-      const r = await Promise.race([this.run(`dockyard-thaw ${now} ${entropy}`), timeout]);
+      const r = await Promise.race([this.run(`dockyard-thaw ${now} '${entropy}'`), timeout]);
       if (r.status !== 0) throw new Error(`dockyard-thaw exited with ${r.status}: ${new TextDecoder().decode(r.output).slice(-300)}`);
+      // The console shell drew its prompt on the terminal of the moment the state was saved, not on
+      // this page's (a resize makes readline redraw it, but only when the size changed): draw it here.
+      this.emulator.sendConsole(REDRAW);
       for (const stage of BOOT_STAGES) if (stage !== "downloading") this.tracker.reach(stage);
     } catch (err) {
       this.fail(`the saved state did not resume: ${err instanceof Error ? err.message : String(err)}`);
