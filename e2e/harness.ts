@@ -10,6 +10,8 @@ export const REPO = join(import.meta.dirname, "..");
 export const ARTIFACTS = join(REPO, "artifacts");
 /** Debian's Chromium: a test tool's own browser download cannot work on these machines. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Extra Chromium switches for measurements, space-separated (e.g. `--js-flags=--liftoff-only`). */
+const EXTRA_ARGS = process.env.CHROMIUM_ARGS?.split(" ").filter(Boolean) ?? [];
 /** A cold boot on a busy 2-core machine. */
 export const BOOT_MS = 10 * 60 * 1000;
 
@@ -26,7 +28,7 @@ export async function serveBuild(): Promise<{ url: string; close: () => Promise<
 export async function launch(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const context = await chromium.launchPersistentContext(userDataDir(), {
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", ...EXTRA_ARGS],
     viewport: { width: 1200, height: 800 },
   });
   return { context, close: () => context.close() };
