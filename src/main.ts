@@ -48,6 +48,9 @@ function onEvent(e: DockyardEvent): void {
     case "offline":
       showOffline(e.state, e.kept, e.total);
       break;
+    case "activity":
+      void keeper?.setGuestBusy(e.busy);
+      break;
     case "session":
       session.ready(e.saved, e.resumed);
       break;
@@ -64,6 +67,7 @@ const guestBase = () => new URL("guest/", document.baseURI).href;
 
 function boot(fresh = false): void {
   worker?.terminate();
+  void keeper?.setGuestBusy(true); // a booting guest is busy; the new one reports once Docker is ready
   clearFailure();
   session.starting();
   term.reset();

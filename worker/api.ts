@@ -24,6 +24,8 @@ export type DockyardEvent =
    * or the network left.
    */
   | { type: "offline"; state: "saving" | "kept" | "skipped" | "incomplete"; kept: number; total: number }
+  /** the guest turned busy or idle (its instruction rate, sampled each second from Docker-ready on) */
+  | { type: "activity"; busy: boolean }
   /** the saved session ("Resume my session"): what is kept now, and whether this machine is it */
   | { type: "session"; saved: SavedSessionInfo | null; resumed: boolean }
   | { type: "error"; message: string };
@@ -67,4 +69,6 @@ export interface DockyardApi {
 export interface KeeperApi {
   /** Drops cached files the build no longer names, then downloads what is missing; one run at a time. */
   keep(guestBase: string, listener: DockyardListener): Promise<void>;
+  /** The page's guest is busy or idle: downloads wait while it is busy (and until the first report). */
+  setGuestBusy(busy: boolean): void;
 }

@@ -10,10 +10,17 @@ import { buildFiles, fetchBytes } from "./guest-fetch";
 const KEEP_PARALLEL = 2;
 
 /**
- * Downloads into the cache every file of the build it does not hold yet. Reports [kept, total]
- * files as it goes; resolves false if the browser's storage ran out, rejects if the network did.
+ * Downloads into the cache every file of the build it does not hold yet, each once `whenIdle`
+ * lets it. Reports [kept, total] files as it goes; resolves false if the browser's storage ran
+ * out, rejects if the network did.
  */
-export async function keepForOffline(base: string, manifest: GuestManifest, cache: FileCache, report: (kept: number, total: number) => void): Promise<boolean> {
+export async function keepForOffline(
+  base: string,
+  manifest: GuestManifest,
+  cache: FileCache,
+  whenIdle: () => Promise<void>,
+  report: (kept: number, total: number) => void,
+): Promise<boolean> {
   const wanted = buildFiles(base, manifest); // cache key → URL
   const held = await cache.keys();
   const missing = [...wanted].filter(([key]) => !held.has(key));
@@ -23,6 +30,7 @@ export async function keepForOffline(base: string, manifest: GuestManifest, cach
   const next = async (): Promise<void> => {
     for (let item = missing.pop(); item && !full; item = missing.pop()) {
       const [key, url] = item;
+      await whenIdle();
       // Checked when read, as every cached file is; a bad copy is fetched again then.
       if (!(await cache.put(key, await fetchBytes(url, () => undefined)))) full = true;
       else report(++kept, wanted.size);

@@ -6,6 +6,7 @@ import { concatBytes } from "../../core/bytes";
 import { startDockyard, type Dockyard } from "../../core/dockyard";
 import { isPreviewRequest, type PreviewReply } from "../../../src/preview/protocol";
 import { staticSeed } from "../../core/registry/seed";
+import { watchGuestActivity } from "../../core/vm/guest-activity";
 import type { GuestMachine } from "../../core/vm/guest-machine";
 import { FileCache } from "./file-cache";
 import { loadManifest } from "./guest-fetch";
@@ -101,6 +102,8 @@ const api: DockyardApi = {
       await vm.waitFor("shell", BOOT_TIMEOUT_MS);
       vm.resizeConsole(...size);
       await vm.waitFor("docker-ready", BOOT_TIMEOUT_MS);
+      const machine = vm;
+      watchGuestActivity(() => machine.emulator.instructions(), (busy) => emit({ type: "activity", busy }));
       const saved = await sessionInfo();
       emit({ type: "session", saved: saved ? { bytes: saved.bytes, savedAt: saved.savedAt } : null, resumed: dockyard.fromSession });
       // From here on nobody waits on the machine: a later failure (a panic in use) is reported as it comes.
