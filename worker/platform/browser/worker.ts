@@ -102,6 +102,7 @@ const api: DockyardApi = {
       await vm.waitFor("shell", BOOT_TIMEOUT_MS);
       vm.resizeConsole(...size);
       await vm.waitFor("docker-ready", BOOT_TIMEOUT_MS);
+      // The page's offline copy waits while the guest works (KeeperApi.setGuestBusy).
       const machine = vm;
       watchGuestActivity(() => machine.emulator.instructions(), (busy) => emit({ type: "activity", busy }));
       const saved = await sessionInfo();
