@@ -5,6 +5,8 @@
 // 32nd was lost (measured: 300 keys sent at once, not one line of them arrived whole). Here pending
 // bytes are merged, handed over one buffer at a time, and retried until the guest has taken them all.
 
+import { concatBytes } from "../bytes";
+
 /** The guest's end of the console, as v86 exposes it. */
 export interface ConsolePort {
   /** whether the guest has a receive buffer posted */
@@ -43,18 +45,10 @@ export class ConsoleInput {
     if (this.pending.length > 0) this.timer = setTimeout(() => this.pump(), RETRY_MS);
   }
 
-  /** Up to `max` pending bytes, oldest first, as one array. */
+  /** Up to `max` pending bytes, oldest first, as one array; the rest stays pending. */
   private take(max: number): Uint8Array {
-    const out = new Uint8Array(Math.min(max, this.pending.reduce((n, p) => n + p.length, 0)));
-    let filled = 0;
-    while (filled < out.length) {
-      const head = this.pending[0]!;
-      const n = Math.min(head.length, out.length - filled);
-      out.set(head.subarray(0, n), filled);
-      filled += n;
-      if (n === head.length) this.pending.shift();
-      else this.pending[0] = head.subarray(n);
-    }
-    return out;
+    const all = this.pending.length === 1 ? this.pending[0]! : concatBytes(this.pending);
+    this.pending = all.length > max ? [all.subarray(max)] : [];
+    return all.subarray(0, max);
   }
 }
