@@ -4,14 +4,18 @@ import { ExecChannel } from "./exec-channel";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** A fake agent: answers each RUN line with `reply(script)` split into single bytes. */
+/** A fake agent: reads each "RUN nonce length" line and that many bytes of script, answers with
+ * `reply(script)` split into single bytes. */
 function channelWithAgent(reply: (script: string) => { out: string; status: number }) {
-  const sent: string[] = [];
+  const sent: Uint8Array[] = [];
   const ch: ExecChannel = new ExecChannel((bytes) => {
-    const line = dec.decode(bytes);
-    sent.push(line);
-    const [, nonce, b64] = line.trim().split(" ");
-    const { out, status } = reply(dec.decode(Uint8Array.from(atob(b64!), (c) => c.charCodeAt(0))));
+    sent.push(bytes);
+    const eol = bytes.indexOf(10);
+    const [verb, nonce, length] = dec.decode(bytes.subarray(0, eol)).split(" ");
+    expect(verb).toBe("RUN");
+    const body = bytes.subarray(eol + 1);
+    expect(body.length).toBe(Number(length));
+    const { out, status } = reply(dec.decode(body));
     setTimeout(() => {
       for (const b of enc.encode(`${out}\x1eDOCKYARD-EXIT ${nonce} ${status}\n`)) ch.push(b);
     }, 0);
@@ -48,11 +52,18 @@ describe("ExecChannel", () => {
     expect(sent.length).toBe(2);
   });
 
-  it("sends scripts with any bytes, base64-encoded on one line", async () => {
+  it("sends a script's bytes as they are, counted in bytes, not characters", async () => {
     const { ch, sent } = channelWithAgent((s) => ({ out: s, status: 0 }));
-    const script = "printf 'é\\n' && echo \"$((1+1))\"\n\tdone";
+    const script = "printf 'é\\n' && echo \"$((1+1))\"\n\tdone\n\x03\x1b";
     const r = await ch.run(script);
     expect(dec.decode(r.output)).toBe(script);
-    expect(sent[0]!.split("\n").length).toBe(2);
+    expect(dec.decode(sent[0]!)).toBe(`RUN ${dec.decode(sent[0]!).split(" ")[1]} ${enc.encode(script).length}\n${script}`);
+  });
+
+  it("refuses a script with a NUL byte (the agent's bash would wait for ever) and goes on", async () => {
+    const { ch, sent } = channelWithAgent((s) => ({ out: s, status: 0 }));
+    await expect(ch.run("printf 'a\0b'")).rejects.toThrow(/NUL/);
+    expect(sent.length).toBe(0);
+    expect((await ch.run("next")).status).toBe(0);
   });
 });

@@ -1,9 +1,11 @@
 // Runs commands in the guest on a serial port of their own (ttyS1), apart from the user's console.
 // The guest end is images/vm/overlay/usr/local/bin/dockyard-agent. Protocol:
-//   host → guest   "RUN <nonce> <base64 of the bash script>\n"
+//   host → guest   "RUN <nonce> <length of the script in bytes>\n", then the bash script's bytes
+//                  (as they are: the agent's tty is raw, and bash reads exactly that many)
 //   guest → host   the command's output bytes (stdout and stderr merged), then
 //                  "\x1eDOCKYARD-EXIT <nonce> <status>\n"
 // Commands run one at a time, in the order they were asked.
+import { concatBytes } from "../bytes";
 
 export interface ExecResult {
   status: number;
@@ -18,12 +20,6 @@ export interface ExecOptions {
 }
 
 const encoder = new TextEncoder();
-
-function base64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
 
 interface Running {
   trailer: Uint8Array;
@@ -46,6 +42,8 @@ export class ExecChannel {
   constructor(private readonly send: (bytes: Uint8Array) => void) {}
 
   run(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    // bash drops NUL bytes as it reads, so the agent would wait for bytes that never come.
+    if (script.includes("\0")) return Promise.reject(new Error("a guest command cannot contain NUL bytes"));
     const next = this.queue.then(() => this.start(script, options));
     this.queue = next.catch(() => undefined);
     return next;
@@ -62,7 +60,8 @@ export class ExecChannel {
         unflushed: [],
         resolve,
       };
-      this.send(encoder.encode(`RUN ${nonce} ${base64(encoder.encode(script))}\n`));
+      const bytes = encoder.encode(script);
+      this.send(concatBytes([encoder.encode(`RUN ${nonce} ${bytes.length}\n`), bytes]));
     });
   }
 
