@@ -1,7 +1,7 @@
 // Runs commands in the guest on a serial port of their own (ttyS1), apart from the user's console.
 // The guest end is images/vm/overlay/usr/local/bin/dockyard-agent. Protocol:
 //   host → guest   "RUN <nonce> <length of the script in bytes>\n", then the bash script's bytes
-//                  (as they are: the agent's tty is raw, and bash reads exactly that many)
+//                  (as they are: the agent reads its raw tty through a pipe, exactly that many)
 //   guest → host   the command's output bytes (stdout and stderr merged), then
 //                  "\x1eDOCKYARD-EXIT <nonce> <status>\n"
 // Commands run one at a time, in the order they were asked.

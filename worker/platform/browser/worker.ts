@@ -102,7 +102,8 @@ const api: DockyardApi = {
       await vm.waitFor("shell", BOOT_TIMEOUT_MS);
       vm.resizeConsole(...size);
       await vm.waitFor("docker-ready", BOOT_TIMEOUT_MS);
-      // The page's offline copy waits while the guest works (KeeperApi.setGuestBusy).
+      // The page's offline copy waits while the guest works (KeeperApi.setGuestBusy). Watched for the
+      // worker's life: the page starts a new worker for a new machine.
       const machine = vm;
       watchGuestActivity(() => machine.emulator.instructions(), (busy) => emit({ type: "activity", busy }));
       const saved = await sessionInfo();
