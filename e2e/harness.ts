@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { serveSite } from "../scripts/serve";
+import { READY_MARK } from "../src/marks";
 
 export const REPO = join(import.meta.dirname, "..");
 export const ARTIFACTS = join(REPO, "artifacts");
@@ -63,10 +64,17 @@ export async function waitForScreen(page: Page, re: RegExp, timeoutMs: number): 
   throw new Error(`screen never matched ${re} in ${timeoutMs} ms; the page said ${JSON.stringify(bar)}; the screen showed:\n${text}`);
 }
 
-export async function waitReady(page: Page): Promise<void> {
+/**
+ * Waits until the page is Docker-ready; resolves with when it became so, in ms from the start of
+ * the navigation (the page's own mark: precise, whatever the polling here).
+ */
+export async function waitReady(page: Page): Promise<number> {
   await page.waitForFunction(() => ["ready", "error"].includes(document.body.dataset.dockyardState ?? ""), undefined, { timeout: BOOT_MS, polling: 500 });
   const state = await page.evaluate(() => document.body.dataset.dockyardState);
   if (state !== "ready") throw new Error(`the page stopped: ${await page.locator("#failure-message").textContent()}`);
+  const at = await page.evaluate((mark) => performance.getEntriesByName(mark).at(-1)?.startTime, READY_MARK);
+  if (at === undefined) throw new Error(`the page is ready but set no ${READY_MARK} mark`);
+  return at;
 }
 
 /** Types a command at the prompt. */

@@ -16,11 +16,9 @@ async function visit(page: Page, url: string, reload: boolean): Promise<Visit> {
   const requests: Request[] = [];
   const onRequest = (r: Request) => r.url().includes("/guest/") && requests.push(r);
   page.on("request", onRequest);
-  const t0 = performance.now();
   if (reload) await page.reload();
   else await page.goto(url);
-  await waitReady(page);
-  const ms = performance.now() - t0;
+  const ms = await waitReady(page);
   page.off("request", onRequest);
   let bytes = 0;
   for (const r of requests) bytes += (await r.sizes().catch(() => ({ responseBodySize: 0 }))).responseBodySize;

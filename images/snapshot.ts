@@ -3,7 +3,7 @@
 // compresses it with zstd. The page and the harness resume it instead of booting (worker/core/dockyard.ts).
 //
 // Made once per build and per everything that shapes a v86 state (the v86 version, the emulated PC
-// in worker/core/vm/emulator.ts, this file): a state restores only into the same machine and disk.
+// of emulator.ts's v86Settings, this file): a state restores only into the same machine and disk.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -12,6 +12,7 @@ import { startDockyard } from "../worker/core/dockyard";
 import { MemoryBlobStore } from "../worker/core/store/blob-store";
 import { fileSeed } from "../worker/platform/node/file-seed";
 import { BLOCK_SIZE } from "../worker/core/vm/chunked-disk";
+import { v86Settings } from "../worker/core/vm/emulator";
 import { DISK_CHUNK_DIR, type GuestManifest } from "../worker/core/vm/guest-manifest";
 import { chunkDisk, RAW_DISK } from "./lib/disk-chunks";
 import { loadGuest, REPO_ROOT, WASM_PATH } from "../worker/platform/node/guest-files";
@@ -32,8 +33,11 @@ function writeManifest(path: string, manifest: GuestManifest): void {
 
 function snapshotKey(build: string): string {
   const h = createHash("sha256").update(build);
+  // The emulated PC as v86 is told to make it (RAM, devices): not the rest of emulator.ts.
+  const noFiles = new ArrayBuffer(0);
+  h.update(JSON.stringify(v86Settings({ wasmPath: "", snapshot: noFiles, files: { bios: noFiles, vgaBios: noFiles, disk: undefined as never } })));
   // The disk's saved writes are part of the state too (chunked-disk.ts's get_state).
-  for (const f of ["node_modules/v86/package.json", "worker/core/vm/emulator.ts", "worker/core/vm/chunked-disk.ts", "images/snapshot.ts"]) {
+  for (const f of ["node_modules/v86/package.json", "worker/core/vm/chunked-disk.ts", "images/snapshot.ts"]) {
     h.update("\0").update(readFileSync(join(REPO_ROOT, f)));
   }
   return h.digest("hex").slice(0, 16);

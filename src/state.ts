@@ -1,6 +1,7 @@
 // The page's state, written to the DOM in one place: <body data-dockyard-state>, the status line
 // and the progress bar. Tests and assistive tools read these.
 import type { BootStageName, DockyardEvent, PlaygroundState } from "../worker/api";
+import { READY_MARK } from "./marks";
 
 type OfflineState = Extract<DockyardEvent, { type: "offline" }>["state"];
 
@@ -25,6 +26,7 @@ const notice = document.getElementById("notice")!;
 const offline = document.getElementById("offline")!;
 
 export function setState(state: PlaygroundState): void {
+  if (state === "ready" && document.body.dataset.dockyardState !== "ready") performance.mark(READY_MARK);
   document.body.dataset.dockyardState = state;
 }
 

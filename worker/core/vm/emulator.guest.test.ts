@@ -1,0 +1,33 @@
+// What Emulator.resume relies on to skip zeroing 1 GiB before a restore: a machine v86 has just
+// loaded (no kernel, never run) has written guest RAM only below RAM_LOADED_BY_V86.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { V86 } from "v86";
+import { loadGuest, WASM_PATH } from "../../platform/node/guest-files";
+import { MEMORY_BYTES, RAM_LOADED_BY_V86, v86Settings } from "./emulator";
+
+interface LoadedV86 {
+  /** is_memory_zeroed: v86's wasm export, 1 or 0 */
+  v86: { cpu: { is_memory_zeroed(start: number, length: number): number } };
+  add_listener(event: "emulator-loaded", fn: () => void): void;
+  destroy(): Promise<void>;
+}
+
+let machine: LoadedV86;
+
+beforeAll(async () => {
+  const files = await (await loadGuest()).machineFiles(true);
+  // As a resume makes it: with the snapshot's settings, loaded but not started.
+  machine = new V86(v86Settings({ wasmPath: WASM_PATH, files, snapshot: new ArrayBuffer(0) })) as unknown as LoadedV86;
+  await new Promise<void>((resolve) => machine.add_listener("emulator-loaded", resolve));
+}, 60_000);
+
+afterAll(async () => {
+  await machine?.destroy();
+});
+
+it("a loaded machine's RAM is zero above what v86 wrote as it loaded", () => {
+  const cpu = machine.v86.cpu;
+  expect(cpu.is_memory_zeroed(RAM_LOADED_BY_V86, MEMORY_BYTES - RAM_LOADED_BY_V86)).toBe(1);
+  // The check sees what v86 wrote: the BIOS at the top of the first megabyte.
+  expect(cpu.is_memory_zeroed(RAM_LOADED_BY_V86 - 0x10000, 0x10000)).toBe(0);
+});
