@@ -20,6 +20,16 @@ describe("diskChunkSource", () => {
     expect(await src.read(0)).toEqual(raw);
   });
 
+  it("takes an already decompressed chunk whose bytes start like gzip (a .gz file on the disk)", async () => {
+    const raw = new Uint8Array(gzipSync(new Uint8Array(600).fill(7)).subarray(0, 16)); // 1f 8b …, cut short
+    const hex = (await sha256Digest(raw)).slice(7);
+    const src = diskChunkSource({ size: 16, chunkSize: 16, chunks: [hex] }, async () => raw);
+    expect(await src.read(0)).toEqual(raw);
+    // and the same chunk still arrives gzip-compressed from a host that sends the file as it is
+    const gz = diskChunkSource({ size: 16, chunkSize: 16, chunks: [hex] }, async () => gzipSync(raw));
+    expect(await gz.read(0)).toEqual(raw);
+  });
+
   it("refuses a chunk whose bytes were changed at the source", async () => {
     const raw = new Uint8Array(8).fill(3);
     const hex = (await sha256Digest(raw)).slice(7);

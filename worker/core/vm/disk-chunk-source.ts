@@ -15,12 +15,8 @@ export class ChunkCorrupt extends Error {
   override name = "ChunkCorrupt";
 }
 
-/**
- * Gunzips `bytes`; bytes without the gzip magic are returned as they are: some static hosts
- * serve *.gz files with Content-Encoding: gzip, and the browser has already decompressed them.
- */
+/** Gunzips `bytes` with the platform's DecompressionStream. */
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
@@ -34,9 +30,14 @@ export function diskChunkSource(table: DiskTable, fetchChunk: ChunkFetcher): Chu
       const hex = table.chunks[index];
       if (hex === undefined) throw new RangeError(`chunk ${index} is past the end of the disk`);
       if (hex === null) return new Uint8Array(length);
-      const check = async (gz: Uint8Array): Promise<Uint8Array | undefined> => {
-        const raw = await gunzip(gz).catch(() => undefined);
-        return raw && raw.length === length && (await sha256Digest(raw)) === `sha256:${hex}` ? raw : undefined;
+      const isChunk = async (raw: Uint8Array) => raw.length === length && (await sha256Digest(raw)) === `sha256:${hex}`;
+      // Some static hosts (vite's among them) serve *.gz files with Content-Encoding: gzip, and
+      // the browser hands over the chunk already gunzipped; and a raw chunk may itself start like
+      // gzip (a .gz file on the disk). So no guessing from the first bytes: the digest decides.
+      const check = async (fetched: Uint8Array): Promise<Uint8Array | undefined> => {
+        if (await isChunk(fetched)) return fetched;
+        const raw = await gunzip(fetched).catch(() => undefined);
+        return raw && (await isChunk(raw)) ? raw : undefined;
       };
       const raw = (await check(await fetchChunk(hex, false))) ?? (await check(await fetchChunk(hex, true)));
       if (!raw) throw new ChunkCorrupt(`disk chunk ${index} does not match its digest (${hex.slice(0, 12)}…)`);
