@@ -193,7 +193,7 @@ function table(fig: Figures): string {
     const value = v === "jit_compiled_per_run" ? `${fmt(a)} / ${fmt(fig.jit_flushes_in_runs)}` : fmt(a);
     lines.push(`| ${label} | ${value} | ${fmt(b)} | ${ratio} |`);
   }
-  lines.push("", "Headless Chromium, production build (Docker-ready = the page's data-dockyard-state is ready):", "");
+  lines.push("", "Headless Chromium, production build (ms from the navigation to the page's dockyard-ready mark):", "");
   lines.push("| visit | with the snapshot: ms | bytes | booting the kernel: ms | bytes |", "|---|---:|---:|---:|---:|");
   for (const v of ["cold", "warm"]) {
     const f = (k: string) => fmt(fig[`page_${k}_${v}_ready_ms`]);
