@@ -3,21 +3,14 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { V86 } from "v86";
 import { loadGuest, WASM_PATH } from "../../platform/node/guest-files";
-import { MEMORY_BYTES, RAM_LOADED_BY_V86, v86Settings } from "./emulator";
+import { MEMORY_BYTES, RAM_LOADED_BY_V86, v86Settings, type V86Instance } from "./emulator";
 
-interface LoadedV86 {
-  /** is_memory_zeroed: v86's wasm export, 1 or 0 */
-  v86: { cpu: { is_memory_zeroed(start: number, length: number): number } };
-  add_listener(event: "emulator-loaded", fn: () => void): void;
-  destroy(): Promise<void>;
-}
-
-let machine: LoadedV86;
+let machine: V86Instance;
 
 beforeAll(async () => {
   const files = await (await loadGuest()).machineFiles(true);
   // As a resume makes it: with the snapshot's settings, loaded but not started.
-  machine = new V86(v86Settings({ wasmPath: WASM_PATH, files, snapshot: new ArrayBuffer(0) })) as unknown as LoadedV86;
+  machine = new V86(v86Settings({ wasmPath: WASM_PATH, files, snapshot: new ArrayBuffer(0) })) as unknown as V86Instance;
   await new Promise<void>((resolve) => machine.add_listener("emulator-loaded", resolve));
 }, 60_000);
 

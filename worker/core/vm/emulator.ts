@@ -75,8 +75,8 @@ export interface EmulatorEvents {
   "emulator-stopped": void;
 }
 
-/** The slice of v86's API we use. */
-interface V86Instance {
+/** The slice of v86's API we use (exported for tests that load v86 with v86Settings). */
+export interface V86Instance {
   add_listener<K extends keyof EmulatorEvents>(e: K, fn: (arg: EmulatorEvents[K]) => void): void;
   remove_listener<K extends keyof EmulatorEvents>(e: K, fn: (arg: EmulatorEvents[K]) => void): void;
   serial_send_bytes(port: number, data: Uint8Array): void;
@@ -100,6 +100,8 @@ interface V86Cpu {
   jit_clear_func(index: number): void;
   jit_clear_all_funcs(): void;
   zero_memory(start: number, length: number): void;
+  /** 1 when the range is all zero, else 0 */
+  is_memory_zeroed(start: number, length: number): number;
 }
 
 /** What v86's JIT did since the machine started (its table holds 900 compiled modules). */
