@@ -3,6 +3,7 @@
 import { V86 } from "v86";
 import type { ChunkedDisk } from "./chunked-disk";
 import { ConsoleInput } from "./console-input";
+import { JitTally, type JitCounters } from "./jit-tally";
 
 /** Guest RAM. Docker with a disk root needs ~180 MB once ready; containers and builds need the rest. */
 export const MEMORY_BYTES = 1024 * 1024 * 1024;
@@ -104,16 +105,6 @@ interface V86Cpu {
   is_memory_zeroed(start: number, length: number): number;
 }
 
-/** What v86's JIT did since the machine started (its table holds 900 compiled modules). */
-export interface JitCounters {
-  /** wasm modules compiled from hot guest code */
-  compiled: number;
-  /** modules dropped one by one (their guest pages changed) */
-  cleared: number;
-  /** whole-table flushes: every compiled module dropped at once */
-  flushes: number;
-}
-
 /** v86's settings for the emulated PC; without boot files (a resume) it loads no kernel. */
 export function v86Settings(options: EmulatorOptions): ConstructorParameters<typeof V86>[0] {
   const { files, snapshot } = options;
@@ -148,7 +139,7 @@ export class Emulator {
   private lastCounter = 0;
   /** Resolves once the CPU runs: at once for a boot, after restore_state for a snapshot. */
   readonly started: Promise<void>;
-  private readonly jit: JitCounters = { compiled: 0, cleared: 0, flushes: 0 };
+  private readonly jit = new JitTally();
   private readonly consoleInput = new ConsoleInput({
     // (v86.v86 is there once the emulator has loaded; before that, the keys wait)
     hasBuffer: () => this.v86.v86?.cpu.devices.virtio_console?.virtio.queues[0]?.has_request() ?? false,
@@ -170,21 +161,21 @@ export class Emulator {
   private countJit(cpu: V86Cpu): void {
     const { codegen_finalize, jit_clear_func, jit_clear_all_funcs } = cpu;
     cpu.codegen_finalize = (...args) => {
-      this.jit.compiled++;
+      this.jit.compiled();
       codegen_finalize.apply(cpu, args);
     };
     cpu.jit_clear_func = (index) => {
-      this.jit.cleared++;
+      this.jit.cleared();
       jit_clear_func.call(cpu, index);
     };
     cpu.jit_clear_all_funcs = () => {
-      this.jit.flushes++;
+      this.jit.clearedAll();
       jit_clear_all_funcs.call(cpu);
     };
   }
 
   jitCounters(): JitCounters {
-    return { ...this.jit };
+    return this.jit.snapshot();
   }
 
   /**
