@@ -23,6 +23,10 @@ export const RAM_LOADED_BY_V86 = 1024 * 1024;
  * instead of 31.2 s in Node, later runs 6 to 7 s instead of 8 to 9 s.
  */
 const JIT_MAX_PAGES = 1;
+// Two-page modules once the first burst of compiles is over (v86's table then fills every ~15 runs
+// instead of every 6) did not pay: all of 30 runs took 225, 228 and 187 s against 273, 218 and
+// 172 s with one page throughout, alternating, Node (artifacts/jit-pages.ts). Each flush then
+// costs more to recover from, and runs 2 and 3 compile bigger modules.
 /** v86's set_jit_config keys */
 const JIT_CONFIG_MAX_PAGES = 1;
 
