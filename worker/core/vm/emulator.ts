@@ -20,13 +20,12 @@ export const RAM_LOADED_BY_V86 = 1024 * 1024;
  * with TurboFan, on background threads that take the CPU from the emulator on a 2-core machine (in
  * Chromium a `docker run` left the emulator's thread half the wall time; three compile threads had
  * the rest). One-page modules cost TurboFan far less: the first `docker run` after a resume 15.6 s
- * instead of 31.2 s in Node, later runs 6 to 7 s instead of 8 to 9 s.
+ * instead of 31.2 s in Node, later runs 6 to 7 s instead of 8 to 9 s. Two-page modules once the
+ * first burst of compiles is over (v86's table then fills every ~15 runs instead of every 6) did
+ * not pay: all of 30 runs took 225, 228 and 187 s against 273, 218 and 172 s with one page
+ * throughout, alternating, Node. Each flush then costs more to recover from.
  */
 const JIT_MAX_PAGES = 1;
-// Two-page modules once the first burst of compiles is over (v86's table then fills every ~15 runs
-// instead of every 6) did not pay: all of 30 runs took 225, 228 and 187 s against 273, 218 and
-// 172 s with one page throughout, alternating, Node (artifacts/jit-pages.ts). Each flush then
-// costs more to recover from, and runs 2 and 3 compile bigger modules.
 /** v86's set_jit_config keys */
 const JIT_CONFIG_MAX_PAGES = 1;
 
