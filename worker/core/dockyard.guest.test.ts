@@ -149,6 +149,22 @@ describe("the guest", () => {
     expect(r.status).not.toBe(0);
   }, STEP_MS);
 
+  it("joins containers to networks through Dockyard's setkey hook, with dockerd's own network setup", async () => {
+    // crun-runtime puts /usr/local/lib/dockyard/libnetwork-setkey in place of dockerd's re-executed binary.
+    const r = await sh(
+      "docker network create hooknet >/dev/null && docker run -d --name hook-a --network hooknet busybox sleep 120 >/dev/null" +
+        " && grep -o '\"path\":\"[^\"]*\",\"args\":\\[\"libnetwork-setkey\"' " +
+        "/run/containerd/io.containerd.runtime.v2.task/moby/$(docker inspect -f '{{.Id}}' hook-a)/config.json" +
+        " && docker run --rm --network hooknet busybox ping -c 1 -W 10 hook-a" +
+        " && docker run --rm busybox ip -4 -o addr show eth0" +
+        "; s=$?; docker rm -f hook-a >/dev/null; docker network rm hooknet >/dev/null; exit $s",
+    );
+    expect(r.out).toContain('"path":"/usr/local/lib/dockyard/libnetwork-setkey","args":["libnetwork-setkey"');
+    expect(r.out).toMatch(/1 packets transmitted, 1 packets received/); // found by name: dockerd's embedded DNS
+    expect(r.out).toMatch(/eth0\s+inet 172\.17\.\d+\.\d+\/16/);
+    expect(r.status).toBe(0);
+  }, STEP_MS);
+
   it("serves nginx's welcome page on a published port", async () => {
     // nginx comes with the snapshot, so it starts at once; it answers once its files are read from the disk.
     const r = await sh(
