@@ -36,7 +36,7 @@ function snapshotKey(build: string): string {
   const h = createHash("sha256").update(build);
   // The emulated PC as v86 is told to make it (RAM, devices): not the rest of emulator.ts.
   const noFiles = new ArrayBuffer(0);
-  h.update(JSON.stringify(v86Settings({ wasmPath: "", snapshot: noFiles, files: { bios: noFiles, vgaBios: noFiles, disk: undefined as never } })));
+  h.update(JSON.stringify(v86Settings({ wasmPath: "", snapshot: noFiles, files: { disk: undefined as never } })));
   // The disk's saved writes are part of the state too (chunked-disk.ts's get_state).
   for (const f of ["node_modules/v86/package.json", "worker/core/vm/chunked-disk.ts", "images/snapshot.ts"]) {
     h.update("\0").update(readFileSync(join(REPO_ROOT, f)));

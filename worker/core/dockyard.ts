@@ -16,8 +16,8 @@ import { BOOT_FILES, type DiskTable, type GuestFile, type GuestManifest } from "
 /** Where a platform gets the guest build's files from (manifestGuestSource makes one). */
 export interface GuestSource {
   /**
-   * BIOSes and a fresh lazily read disk: a new disk per machine, since a disk keeps its machine's
-   * writes. `resuming`: the disk as the snapshot left it, else the disk a cold boot starts from.
+   * A fresh lazily read disk: a new disk per machine, since a disk keeps its machine's writes.
+   * `resuming`: the disk as the snapshot left it, else the disk a cold boot starts from.
    */
   machineFiles(resuming: boolean): Promise<MachineFiles>;
   /** What a cold boot needs on top; not fetched when a snapshot resumes. */
@@ -40,14 +40,14 @@ export function manifestGuestSource(
   const bootFile = (name: string) => file(name, manifest.files[name]);
   return {
     async machineFiles(resuming) {
-      const [bios, vgaBios] = await Promise.all([bootFile(BOOT_FILES.bios), bootFile(BOOT_FILES.vgaBios)]);
       const disk = new ChunkedDisk(chunks((resuming && manifest.snapshot?.disk) || manifest.disk));
       onDisk(disk);
-      return { bios, vgaBios, disk };
+      return { disk };
     },
     async bootFiles() {
-      const [kernel, initrd] = await Promise.all([bootFile(BOOT_FILES.kernel), bootFile(BOOT_FILES.initrd)]);
-      return { kernel, initrd, cmdline: manifest.cmdline };
+      const { bios: b, vgaBios: v, kernel: k, initrd: i } = BOOT_FILES;
+      const [bios, vgaBios, kernel, initrd] = await Promise.all([bootFile(b), bootFile(v), bootFile(k), bootFile(i)]);
+      return { bios, vgaBios, kernel, initrd, cmdline: manifest.cmdline };
     },
     async snapshot() {
       const s = manifest.snapshot;

@@ -10,7 +10,8 @@ export const MEMORY_BYTES = 1024 * 1024 * 1024;
 /** Text-mode VGA only: nothing draws graphics. */
 const VGA_MEMORY_BYTES = 2 * 1024 * 1024;
 /**
- * The guest RAM v86 writes while it loads a machine without a kernel: the BIOSes, below 1 MiB.
+ * The guest RAM v86 may write while it loads a machine, all below 1 MiB: a page of its own at
+ * 0xE000 and, on a cold boot, the BIOSes (a resume gets none: the state holds them in its RAM).
  * The rest of a new machine's RAM is zero (emulator.guest.test.ts checks both).
  */
 export const RAM_LOADED_BY_V86 = 1024 * 1024;
@@ -31,13 +32,17 @@ const JIT_CONFIG_MAX_PAGES = 1;
 
 /** What the emulated PC needs whether it boots or resumes a saved state. */
 export interface MachineFiles {
-  bios: ArrayBuffer;
-  vgaBios: ArrayBuffer;
   disk: ChunkedDisk;
 }
 
-/** What a cold boot needs on top. */
+/**
+ * What a cold boot needs on top. The BIOSes too: a saved state holds them in its RAM (the system
+ * BIOS's code, the VGA BIOS's copy) and a running Linux does not call into them, so a resume
+ * fetches neither (171 kB of a cold visit's download).
+ */
 export interface BootFiles extends MachineFiles {
+  bios: ArrayBuffer;
+  vgaBios: ArrayBuffer;
   kernel: ArrayBuffer;
   initrd: ArrayBuffer;
   cmdline: string;
@@ -116,8 +121,8 @@ export function v86Settings(options: EmulatorOptions): ConstructorParameters<typ
     wasm_path: options.wasmPath,
     memory_size: MEMORY_BYTES,
     vga_memory_size: VGA_MEMORY_BYTES,
-    bios: { buffer: files.bios },
-    vga_bios: { buffer: files.vgaBios },
+    bios: boot && { buffer: boot.bios },
+    vga_bios: boot && { buffer: boot.vgaBios },
     // A resumed machine needs no kernel: its memory comes from the state.
     bzimage: boot && { buffer: boot.kernel },
     initrd: boot && { buffer: boot.initrd },
