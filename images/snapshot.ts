@@ -21,7 +21,7 @@ const BOOT_TIMEOUT_MS = 10 * 60 * 1000;
 /**
  * zstd -19: 39 MB where -3 gives 49 MB (measured on this guest); it runs once per build. A 128 MiB
  * window (--long=27) finds the repeats across the state: 56.2 MB where -19 alone gave 61.8 MB, in
- * the same 80 s. --ultra -22 with the same window: 29.4 -> 28.7 MB, ~60 s more (the page's cold visit
+ * the same 80 s. --ultra -22 with the same window: 29.46 -> 29.03 MB on one state, ~60 s more (a cold visit
  * counts these bytes against its 30 MB). v86's decoder takes it (27 is zstd's default limit).
  */
 const ZSTD_FLAGS = ["--ultra", "-22", "--long=27"];
