@@ -45,8 +45,12 @@ export function manifestGuestSource(
       return { disk };
     },
     async bootFiles() {
-      const { bios: b, vgaBios: v, kernel: k, initrd: i } = BOOT_FILES;
-      const [bios, vgaBios, kernel, initrd] = await Promise.all([bootFile(b), bootFile(v), bootFile(k), bootFile(i)]);
+      const [bios, vgaBios, kernel, initrd] = await Promise.all([
+        bootFile(BOOT_FILES.bios),
+        bootFile(BOOT_FILES.vgaBios),
+        bootFile(BOOT_FILES.kernel),
+        bootFile(BOOT_FILES.initrd),
+      ]);
       return { bios, vgaBios, kernel, initrd, cmdline: manifest.cmdline };
     },
     async snapshot() {
