@@ -35,8 +35,6 @@ describe("the playground page", () => {
     // Resumed from the build's snapshot: the kernel and initramfs are not waited for.
     expect(beforeReady.filter((u) => /\/(vmlinuz|initramfs\.cpio)$/.test(u))).toEqual([]);
     expect(beforeReady.some((u) => /\/snapshot-[0-9a-f]+\.bin$/.test(u))).toBe(true);
-    // The guest warms the container path while the user reads the prompt, and the status line says when.
-    await page.waitForFunction(() => document.getElementById("status")?.textContent === "Docker is ready · warm", undefined, { timeout: STEP_MS, polling: 500 });
     await typeCommand(page, "docker run --rm busybox echo hello-e2e");
     await waitForScreen(page, /^hello-e2e\s*$/m, STEP_MS);
     await typeCommand(page, "docker images");

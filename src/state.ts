@@ -11,12 +11,11 @@ const STAGE_TEXT: Record<BootStageName, string> = {
   initramfs: "Mounting the root disk…",
   userspace: "Starting services…",
   shell: "Starting Docker…",
-  "docker-ready": "Docker is ready · warming up",
-  warm: "Docker is ready · warm",
+  "docker-ready": "Docker is ready",
 };
 /** How far along the boot each stage is, for the progress bar. */
 const STAGE_PROGRESS: Record<BootStageName, number> = {
-  downloading: 0, kernel: 0.5, initramfs: 0.6, userspace: 0.7, shell: 0.85, "docker-ready": 1, warm: 1,
+  downloading: 0, kernel: 0.5, initramfs: 0.6, userspace: 0.7, shell: 0.85, "docker-ready": 1,
 };
 
 const status = document.getElementById("status")!;
@@ -34,7 +33,7 @@ export function setState(state: PlaygroundState): void {
 export function showStage(stage: BootStageName): void {
   status.textContent = STAGE_TEXT[stage];
   progress.value = Math.max(progress.value, STAGE_PROGRESS[stage]);
-  setState(stage === "docker-ready" || stage === "warm" ? "ready" : "booting");
+  setState(stage === "docker-ready" ? "ready" : "booting");
 }
 
 const mb = (n: number) => (n / 1048576).toFixed(1);

@@ -6,7 +6,7 @@
 export type PlaygroundState = "loading" | "booting" | "ready" | "error";
 
 /** Boot stages, in order (mirrors worker/core/vm/boot-stages.ts). */
-export type BootStageName = "downloading" | "kernel" | "initramfs" | "userspace" | "shell" | "docker-ready" | "warm";
+export type BootStageName = "downloading" | "kernel" | "initramfs" | "userspace" | "shell" | "docker-ready";
 
 export type DockyardEvent =
   | { type: "stage"; stage: BootStageName }

@@ -58,16 +58,6 @@ describe("the guest", () => {
     expect(Number(free.out.trim())).toBeGreaterThan(1_000_000);
   }, STEP_MS);
 
-  it("warms the container path in the background after the resume, says so, and leaves nothing running", async () => {
-    expect(vm.hasReached("docker-ready")).toBe(true);
-    await vm.waitFor("warm", STEP_MS);
-    const left = await sh("pgrep -x dockyard-warm; pgrep -fx 'dockerd --version'; true");
-    expect(left.out).toBe("");
-    // The one dockerd left is the daemon, which still answers.
-    expect((await sh("pgrep -x dockerd | wc -l")).out).toBe("1\n");
-    expect((await sh("docker version --format '{{.Server.Os}}'")).out).toBe("linux\n");
-  }, STEP_MS);
-
   it("keeps the exec channel apart from the console", async () => {
     let consoleText = "";
     const off = vm.onConsoleOutput((b) => (consoleText += dec.decode(b)));

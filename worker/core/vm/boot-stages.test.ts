@@ -6,14 +6,14 @@ function feed(tracker: BootStageTracker, text: string): void {
 }
 
 describe("BootStageTracker", () => {
-  it("follows the stage lines to Docker-ready, then the warm-up's end", () => {
+  it("follows the kernel's first output and the stage lines to Docker-ready", () => {
     const events: BootEvent[] = [];
     const t = new BootStageTracker((e) => events.push(e));
-    feed(t, "[    0.000000] Linux version 6.1\r\nDOCKYARD-STAGE userspace\r\nDOCKYARD-STAGE shell\nDOCKYARD-STAGE docker-ready\n");
+    feed(t, "[    0.000000] Linux version 6.1\r\nDOCKYARD-STAGE userspace\r\nDOCKYARD-STAGE shell\n");
+    expect(t.stage).toBe("shell");
+    feed(t, "DOCKYARD-STAGE docker-ready\n");
     expect(t.stage).toBe("docker-ready");
-    feed(t, "DOCKYARD-STAGE warm\n");
-    expect(t.stage).toBe("warm");
-    expect(events).toEqual(["kernel", "userspace", "shell", "docker-ready", "warm"].map((stage) => ({ type: "stage", stage })));
+    expect(events).toEqual(["kernel", "userspace", "shell", "docker-ready"].map((stage) => ({ type: "stage", stage })));
   });
 
   it("ignores a stage it does not know and reports a panic as a failure", () => {

@@ -1,14 +1,10 @@
 // Follows a boot from the text the guest prints on its first serial port (ttyS0): kernel
 // messages, and the "DOCKYARD-STAGE <name>" lines our init writes (images/vm/overlay/sbin/dockyard-init).
 
-/**
- * Where a boot is, in order. `docker-ready`: `docker` answers. `warm`: the guest has run the start-up
- * of what a `docker run` starts once more, in the background (images/vm: dockyard-warm), so the JIT
- * has it compiled for the user's first command.
- */
-export type BootStage = "downloading" | "kernel" | "initramfs" | "userspace" | "shell" | "docker-ready" | "warm";
+/** Where a boot is, in order. `docker-ready`: `docker` answers. */
+export type BootStage = "downloading" | "kernel" | "initramfs" | "userspace" | "shell" | "docker-ready";
 
-export const BOOT_STAGES: readonly BootStage[] = ["downloading", "kernel", "initramfs", "userspace", "shell", "docker-ready", "warm"];
+export const BOOT_STAGES: readonly BootStage[] = ["downloading", "kernel", "initramfs", "userspace", "shell", "docker-ready"];
 
 export type BootEvent =
   | { type: "stage"; stage: BootStage }

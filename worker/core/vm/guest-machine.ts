@@ -69,8 +69,7 @@ export class GuestMachine {
       // The console shell drew its prompt on the terminal of the moment the state was saved, not on
       // this page's (a resize makes readline redraw it, but only when the size changed): draw it here.
       this.emulator.sendConsole(REDRAW);
-      // Up to Docker-ready: the thaw started the warm-up, which says "warm" itself.
-      for (const stage of BOOT_STAGES.slice(1, BOOT_STAGES.indexOf("docker-ready") + 1)) this.tracker.reach(stage);
+      for (const stage of BOOT_STAGES) if (stage !== "downloading") this.tracker.reach(stage);
     } catch (err) {
       this.fail(`the saved state did not resume: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -98,15 +97,12 @@ export class GuestMachine {
     return () => this.consoleListeners.delete(fn);
   }
 
-  /** true once the boot is at `stage` or past it */
-  hasReached(stage: BootStage): boolean {
-    const now = this.tracker.stage;
-    return now !== undefined && BOOT_STAGES.indexOf(now) >= BOOT_STAGES.indexOf(stage);
-  }
-
   /** Resolves when `stage` is reached; rejects if the guest fails first or `timeoutMs` passes. */
   waitFor(stage: BootStage, timeoutMs: number): Promise<void> {
-    const reached = () => this.hasReached(stage);
+    const reached = (): boolean => {
+      const now = this.tracker.stage;
+      return now !== undefined && BOOT_STAGES.indexOf(now) >= BOOT_STAGES.indexOf(stage);
+    };
     if (reached()) return Promise.resolve();
     if (this.failure) return Promise.reject(new GuestFailure(this.failure));
     return new Promise<void>((resolve, reject) => {

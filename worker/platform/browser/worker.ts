@@ -125,7 +125,7 @@ const api: DockyardApi = {
     };
   },
   async saveSession() {
-    if (!dockyard || !vm?.hasReached("docker-ready")) throw new Error("the playground is still starting");
+    if (!dockyard || vm?.stage !== "docker-ready") throw new Error("the playground is still starting");
     const meta = await saveSession(sessionBuild, await dockyard.save());
     return { bytes: meta.bytes, savedAt: meta.savedAt };
   },

@@ -101,33 +101,14 @@ async function benchResumedAtOnce(fig: Figures): Promise<void> {
   }
 }
 
-/** The guest's background warm-up (dockyard-warm, started by the thaw), stopped before it says "warm". */
-const STOP_WARM_UP = "pkill -x dockyard-warm; pkill -fx 'dockerd --version'; true";
-
-/** v86 resuming, the warm-up stopped at once: the first run typed after reading the prompt, the warm-up's baseline. */
-async function benchResumedUnwarmed(fig: Figures): Promise<void> {
-  const guest = await loadGuest();
-  const { vm } = await startV86(true, guest);
-  try {
-    await timed(vm, STOP_WARM_UP);
-    await sleep(READ_PROMPT_MS);
-    fig.run_first_unwarmed_ms = await timed(vm, RUN);
-  } finally {
-    await vm.destroy();
-  }
-}
-
-/** v86 resuming again, as the page does: the first run typed after reading the prompt, then every run figure. */
+/** v86 resuming again: the first run typed after reading the prompt, then every run figure. */
 async function benchResumed(fig: Figures): Promise<void> {
   const guest = await loadGuest();
   const { vm } = await startV86(true, guest);
   const emu = vm.emulator;
-  const readyAt = performance.now();
-  const warm = vm.waitFor("warm", STEP_TIMEOUT_MS).then(() => performance.now() - readyAt, () => null);
   try {
     await sleep(READ_PROMPT_MS);
     fig.run_first_ms = await timed(vm, RUN);
-    fig.warm_after_prompt_ms = await warm;
     const jit0 = emu.jitCounters();
     await runFigures({ run: (s) => vm.run(s), instructions: () => emu.instructions() }, fig, "");
     const jit1 = emu.jitCounters();
@@ -195,8 +176,6 @@ function table(fig: Figures): string {
     ["  bytes fetched before Docker answers (snapshot + BIOS + disk chunks)", "resumed_bytes_before_ready"],
     ["  first run, typed at once (ms)", "run_first_at_once_ms"],
     ["  first run, typed 5 s after the prompt (ms)", "run_first_ms"],
-    ["    the same with the background warm-up stopped (ms)", "run_first_unwarmed_ms"],
-    ["  prompt to the warm-up's end (the user's first run goes first) (ms)", "warm_after_prompt_ms"],
     [`  runs 2 to 10, median (ms)`, "run_median_ms", "qemu_run_median_ms"],
     [`  slowest of ${RUNS} runs (ms)`, "run_slowest_ms", "qemu_run_slowest_ms"],
     ["  guest instructions per run (median)", "run_instructions"],
@@ -246,7 +225,6 @@ async function main(): Promise<void> {
   if ((await readManifest()).snapshot) {
     await step("v86 resumed, first run at once", () => benchResumedAtOnce(fig));
     await step("v86 resumed", () => benchResumed(fig));
-    await step("v86 resumed, no warm-up", () => benchResumedUnwarmed(fig));
   }
   await step("v86 cold boot", () => benchColdBoot(fig));
   if (!values["no-qemu"]) await step("QEMU", () => benchQemu(fig));

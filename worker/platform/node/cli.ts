@@ -83,7 +83,6 @@ async function main(): Promise<number> {
       cold_reason: coldReason,
       boot_ms: round(marks.shell),
       docker_ready_ms: round(marks["docker-ready"]),
-      warm_ms: round(marks.warm),
       cmd_ms: round(cmdMs),
       bytes_read: guest.bytesRead(),
       seed_bytes: content.seedBytes,
