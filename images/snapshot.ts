@@ -19,10 +19,10 @@ import { loadGuest, REPO_ROOT, WASM_PATH } from "../worker/platform/node/guest-f
 
 const BOOT_TIMEOUT_MS = 10 * 60 * 1000;
 /**
- * zstd -19: 39 MB where -3 gives 49 MB (measured on this guest); it runs once per build. A 128 MiB
- * window (--long=27) finds the repeats across the state: 56.2 MB where -19 alone gave 61.8 MB, in
- * the same 80 s. --ultra -22 with the same window: 29.46 -> 29.03 MB on one state, ~60 s more (a cold visit
- * counts these bytes against its 30 MB). v86's decoder takes it (27 is zstd's default limit).
+ * Compressed once per build, downloaded on every cold visit (its bytes count against the visit's
+ * 30 MB). A 128 MiB window (--long=27) finds the repeats across the state: with -19, 56.2 MB
+ * instead of 61.8 MB on an earlier, larger state, in the same 80 s. --ultra -22 takes ~60 s more:
+ * 29.46 -> 29.03 MB on one state. v86's decoder takes the window (27 is zstd's default limit).
  */
 const ZSTD_FLAGS = ["--ultra", "-22", "--long=27"];
 
