@@ -4,6 +4,7 @@ import { V86 } from "v86";
 import type { ChunkedDisk } from "./chunked-disk";
 import { ConsoleInput } from "./console-input";
 import { JitTally, type JitCounters } from "./jit-tally";
+import { WASM_TABLE_OFFSET } from "./jit-table";
 
 /** Guest RAM. Docker with a disk root needs ~180 MB once ready; containers and builds need the rest. */
 export const MEMORY_BYTES = 1024 * 1024 * 1024;
@@ -102,10 +103,11 @@ export interface V86Instance {
 
 /** v86's CPU object: the JIT hooks its wasm calls back into, looked up on the object at each call. */
 interface V86Cpu {
-  wm: { exports: Record<string, (...args: number[]) => number> };
+  wm: { exports: Record<string, (...args: number[]) => number>; wasm_table: WebAssembly.Table };
   /** queue 0 of the virtio console: the guest's receive buffers for port 0 (hvc0) */
   devices: { virtio_console?: { virtio: { queues: { has_request(): boolean }[] } } };
-  codegen_finalize(...args: number[]): void;
+  /** a compiled module's bytes are ready: (table slot, start, state flags, pointer, length) */
+  codegen_finalize(slot: number, ...rest: number[]): void;
   jit_clear_func(index: number): void;
   jit_clear_all_funcs(): void;
   zero_memory(start: number, length: number): void;
@@ -168,9 +170,9 @@ export class Emulator {
 
   private countJit(cpu: V86Cpu): void {
     const { codegen_finalize, jit_clear_func, jit_clear_all_funcs } = cpu;
-    cpu.codegen_finalize = (...args) => {
-      this.jit.compiled();
-      codegen_finalize.apply(cpu, args);
+    cpu.codegen_finalize = (slot, ...rest) => {
+      this.jit.compiled(slot);
+      codegen_finalize.call(cpu, slot, ...rest);
     };
     cpu.jit_clear_func = (index) => {
       this.jit.cleared();
@@ -184,6 +186,11 @@ export class Emulator {
 
   jitCounters(): JitCounters {
     return this.jit.snapshot();
+  }
+
+  /** How many compiled modules v86's JIT keeps (JIT_TABLE_SIZE once scripts/v86-jit-table.ts has run). */
+  jitTableSize(): number {
+    return this.v86.v86.cpu.wm.wasm_table.length - WASM_TABLE_OFFSET;
   }
 
   /**

@@ -1,19 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { JIT_TABLE_SIZE, JitTally } from "./jit-tally";
+import { JitTally } from "./jit-tally";
+import { JIT_TABLE_SIZE, STOCK_JIT_TABLE_SIZE } from "./jit-table";
 
 describe("JitTally", () => {
-  it("counts a full table freed module by module as one flush", () => {
+  it.each([JIT_TABLE_SIZE, STOCK_JIT_TABLE_SIZE])("counts a full table of %i freed module by module as one flush", (size) => {
     const t = new JitTally();
-    for (let i = 0; i < JIT_TABLE_SIZE; i++) t.compiled();
-    for (let i = 0; i < JIT_TABLE_SIZE; i++) t.cleared();
-    t.compiled();
-    expect(t.snapshot()).toEqual({ compiled: JIT_TABLE_SIZE + 1, cleared: JIT_TABLE_SIZE, flushes: 1 });
+    for (let i = size - 1; i > 0; i--) t.compiled(i);
+    for (let i = 1; i < size; i++) t.cleared();
+    t.compiled(size - 1);
+    expect(t.snapshot()).toEqual({ compiled: size, cleared: size - 1, flushes: 1, highestSlot: size - 1 });
   });
 
   it("does not count pages overwritten between compiles as flushes", () => {
     const t = new JitTally();
     for (let i = 0; i < 2000; i++) {
-      t.compiled();
+      t.compiled(1 + (i % 899));
       t.cleared();
       if (i % 3 === 0) t.cleared();
     }
@@ -23,7 +24,7 @@ describe("JitTally", () => {
   it("counts two flushes in a row and a restore's clear-all", () => {
     const t = new JitTally();
     for (let i = 0; i < JIT_TABLE_SIZE; i++) t.cleared();
-    t.compiled();
+    t.compiled(JIT_TABLE_SIZE - 1);
     for (let i = 0; i < JIT_TABLE_SIZE; i++) t.cleared();
     t.clearedAll();
     expect(t.snapshot().flushes).toBe(3);

@@ -1,11 +1,12 @@
 // Counts what v86's JIT does, from the three calls its wasm makes into JavaScript.
 //
-// v86 keeps at most 900 compiled modules (WASM_TABLE_SIZE, a Rust constant). When a new module
-// finds the table full, it frees every module, one jit_clear_func call each, and the whole working
-// set runs interpreted again until it is hot (the periodic slow `docker run`, issue 8).
+// v86 keeps at most JIT_TABLE_SIZE compiled modules (see jit-table.ts). When a new module finds the
+// table full, it frees every module, one jit_clear_func call each, and the whole working set runs
+// interpreted again until it is hot (the periodic slow `docker run` of issue 8).
 // jit_clear_all_funcs is only called when a state is restored, so a table flush has to be
 // recognised by its shape: hundreds of frees with no compile in between. A page overwritten
 // frees the one to three modules on it, so the two never look alike.
+import { STOCK_JIT_TABLE_SIZE } from "./jit-table";
 
 /** What v86's JIT did since the machine started. */
 export interface JitCounters {
@@ -15,20 +16,23 @@ export interface JitCounters {
   cleared: number;
   /** whole-table flushes: every compiled module dropped at once (table full, or a state restored) */
   flushes: number;
+  /**
+   * The highest table slot a module was given. v86 hands slots out from the top of its free list,
+   * so from the first compile on this is the size of the table its wasm keeps, less one.
+   */
+  highestSlot: number;
 }
 
-/** v86's module table (jit.rs WASM_TABLE_SIZE). */
-export const JIT_TABLE_SIZE = 900;
-
-/** Frees in a row, without a compile, that can only be a flush of the full table. */
-const FLUSH_BURST = JIT_TABLE_SIZE / 2;
+/** Frees in a row, without a compile, that can only be a flush of a full table, stock or ours. */
+const FLUSH_BURST = STOCK_JIT_TABLE_SIZE / 2;
 
 export class JitTally {
-  private readonly counts: JitCounters = { compiled: 0, cleared: 0, flushes: 0 };
+  private readonly counts: JitCounters = { compiled: 0, cleared: 0, flushes: 0, highestSlot: 0 };
   private freedInARow = 0;
 
-  compiled(): void {
+  compiled(slot: number): void {
     this.counts.compiled++;
+    this.counts.highestSlot = Math.max(this.counts.highestSlot, slot);
     this.freedInARow = 0;
   }
 
