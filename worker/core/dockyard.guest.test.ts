@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { startDockyard, type Dockyard } from "./dockyard";
 import { MemoryBlobStore } from "./store/blob-store";
 import type { GuestMachine } from "./vm/guest-machine";
-import { JIT_TABLE_SIZE } from "./vm/jit-table";
+import { DOCKYARD_JIT } from "./vm/jit-config";
 import type { GuestPort } from "./net/port-watch";
 import { fileSeed } from "../platform/node/file-seed";
 import { DEFAULT_GUEST_DIR, loadGuest, WASM_PATH } from "../platform/node/guest-files";
@@ -109,9 +109,9 @@ describe("the guest", () => {
   }, STEP_MS);
 
   it("compiles into v86's enlarged JIT table, in its JS and in its wasm", () => {
-    expect(vm.emulator.jitTableSize()).toBe(JIT_TABLE_SIZE);
+    expect(vm.emulator.jitTableSize()).toBe(DOCKYARD_JIT.tableSize);
     // The wasm hands out slots from the top of its free list: the first module got the last slot.
-    expect(vm.emulator.jitCounters().highestSlot).toBe(JIT_TABLE_SIZE - 1);
+    expect(vm.emulator.jitCounters().highestSlot).toBe(DOCKYARD_JIT.tableSize - 1);
   });
 
   it("logs in to registry.local:5000, pushes, removes and pulls back an image", async () => {

@@ -4,7 +4,7 @@ import { V86 } from "v86";
 import type { ChunkedDisk } from "./chunked-disk";
 import { ConsoleInput } from "./console-input";
 import { JitTally, type JitCounters } from "./jit-tally";
-import { WASM_TABLE_OFFSET } from "./jit-table";
+import { WASM_TABLE_OFFSET } from "./jit-config";
 
 /** Guest RAM. Docker with a disk root needs ~180 MB once ready; containers and builds need the rest. */
 export const MEMORY_BYTES = 1024 * 1024 * 1024;
@@ -188,7 +188,7 @@ export class Emulator {
     return this.jit.snapshot();
   }
 
-  /** How many compiled modules v86's JIT keeps (JIT_TABLE_SIZE once scripts/v86-jit-table.ts has run). */
+  /** How many compiled modules v86's JIT keeps (DOCKYARD_JIT.tableSize once scripts/v86-jit-config.ts has run). */
   jitTableSize(): number {
     return this.v86.v86.cpu.wm.wasm_table.length - WASM_TABLE_OFFSET;
   }

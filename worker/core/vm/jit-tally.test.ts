@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { JitTally } from "./jit-tally";
-import { JIT_TABLE_SIZE, STOCK_JIT_TABLE_SIZE } from "./jit-table";
+import { DOCKYARD_JIT, STOCK_JIT } from "./jit-config";
+
+const JIT_TABLE_SIZE = DOCKYARD_JIT.tableSize;
 
 describe("JitTally", () => {
-  it.each([JIT_TABLE_SIZE, STOCK_JIT_TABLE_SIZE])("counts a full table of %i freed module by module as one flush", (size) => {
+  it.each([JIT_TABLE_SIZE, STOCK_JIT.tableSize])("counts a full table of %i freed module by module as one flush", (size) => {
     const t = new JitTally();
     for (let i = size - 1; i > 0; i--) t.compiled(i);
     for (let i = 1; i < size; i++) t.cleared();

@@ -1,12 +1,12 @@
 // Counts what v86's JIT does, from the three calls its wasm makes into JavaScript.
 //
-// v86 keeps at most JIT_TABLE_SIZE compiled modules (see jit-table.ts). When a new module finds the
+// v86 keeps at most a table of compiled modules (jit-config.ts). When a new module finds the
 // table full, it frees every module, one jit_clear_func call each, and the whole working set runs
 // interpreted again until it is hot (the periodic slow `docker run` of issue 8).
 // jit_clear_all_funcs is only called when a state is restored, so a table flush has to be
 // recognised by its shape: hundreds of frees with no compile in between. A page overwritten
 // frees the one to three modules on it, so the two never look alike.
-import { STOCK_JIT_TABLE_SIZE } from "./jit-table";
+import { STOCK_JIT } from "./jit-config";
 
 /** What v86's JIT did since the machine started. */
 export interface JitCounters {
@@ -24,7 +24,7 @@ export interface JitCounters {
 }
 
 /** Frees in a row, without a compile, that can only be a flush of a full table, stock or ours. */
-const FLUSH_BURST = STOCK_JIT_TABLE_SIZE / 2;
+const FLUSH_BURST = STOCK_JIT.tableSize / 2;
 
 export class JitTally {
   private readonly counts: JitCounters = { compiled: 0, cleared: 0, flushes: 0, highestSlot: 0 };

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startDockyard, type Dockyard } from "../../core/dockyard";
 import { MemoryBlobStore } from "../../core/store/blob-store";
-import { STOCK_JIT_TABLE_SIZE } from "../../core/vm/jit-table";
+import { STOCK_JIT } from "../../core/vm/jit-config";
 import { pageFigures } from "../../../e2e/page-bench";
 import { fileSeed } from "./file-seed";
 import { DEFAULT_GUEST_DIR, loadGuest, readManifest, WASM_PATH } from "./guest-files";
@@ -182,7 +182,7 @@ function table(fig: Figures): string {
     [`  slowest of ${RUNS} runs (ms)`, "run_slowest_ms", "qemu_run_slowest_ms"],
     ["  guest instructions per run (median)", "run_instructions"],
     ["  JIT modules compiled per run / table flushes in the runs", "jit_compiled_per_run"],
-    [`  JIT table size (modules; v86's own is ${STOCK_JIT_TABLE_SIZE})`, "jit_table_size"],
+    [`  JIT table size (modules; v86's own is ${STOCK_JIT.tableSize})`, "jit_table_size"],
     ["`docker run -d -p 8080:80 nginx` to an HTTP answer (ms)", "nginx_answer_ms", "qemu_nginx_answer_ms"],
     ["3-line `docker build` FROM busybox (ms)", "build_ms", "qemu_build_ms"],
     ["`docker pull nginx`, cold: from the site (ms)", "pull_nginx_cold_ms", "qemu_pull_nginx_cold_ms"],
