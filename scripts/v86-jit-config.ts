@@ -165,7 +165,7 @@ function writeAtomically(path: string, data: Uint8Array | string): void {
   renameSync(`${path}.tmp`, path);
 }
 
-const describe = ({ tableSize, hotnessThreshold }: JitConfig) => `table ${tableSize} modules, threshold ${hotnessThreshold}`;
+const summary = ({ tableSize, hotnessThreshold }: JitConfig) => `table ${tableSize} modules, threshold ${hotnessThreshold}`;
 
 /** Gives the v86 build in `v86Build` (node_modules/v86/build) DOCKYARD_JIT; says what it did. */
 export function configureInstalledV86(v86Build: string): string {
@@ -175,12 +175,12 @@ export function configureInstalledV86(v86Build: string): string {
   const lib = readFileSync(libPath, "utf8");
   const was = wasmJitConfig(wasm);
   const done = was?.tableSize === DOCKYARD_JIT.tableSize && was.hotnessThreshold === DOCKYARD_JIT.hotnessThreshold;
-  if (done && libTableSize(lib) === DOCKYARD_JIT.tableSize) return `v86 JIT: already ${describe(DOCKYARD_JIT)}`;
+  if (done && libTableSize(lib) === DOCKYARD_JIT.tableSize) return `v86 JIT: already ${summary(DOCKYARD_JIT)}`;
   // Both are made before either is written: a wasm handing out slots beyond the JS table would trap.
   const [newWasm, newLib] = [wasmWithJitConfig(wasm), libWithTableSize(lib)];
   writeAtomically(wasmPath, newWasm);
   writeAtomically(libPath, newLib);
-  return `v86 JIT: ${was ? describe(was) : "?"} -> ${describe(DOCKYARD_JIT)}`;
+  return `v86 JIT: ${was ? summary(was) : "?"} -> ${summary(DOCKYARD_JIT)}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

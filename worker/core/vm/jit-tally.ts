@@ -1,8 +1,8 @@
 // Counts what v86's JIT does, from the three calls its wasm makes into JavaScript.
 //
-// v86 keeps at most a table of compiled modules (jit-config.ts). When a new module finds the
-// table full, it frees every module, one jit_clear_func call each, and the whole working set runs
-// interpreted again until it is hot (the periodic slow `docker run` of issue 8).
+// v86 keeps its compiled modules in a table of fixed size (jit-config.ts). When a new module
+// finds the table full, it frees every module, one jit_clear_func call each, and the whole working
+// set runs interpreted again until it is hot (the periodic slow `docker run` of issue 8).
 // jit_clear_all_funcs is only called when a state is restored, so a table flush has to be
 // recognised by its shape: hundreds of frees with no compile in between. A page overwritten
 // frees the one to three modules on it, so the two never look alike.
