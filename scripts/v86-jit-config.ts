@@ -32,27 +32,27 @@ interface ConstSite {
   offset: number;
   /** of the operand */
   length: 2 | 3;
-  what: string;
   operand: (config: JitConfig) => number;
 }
 
 /** A table-size site: its operand in the stock build, and for a free list of n entries. */
-const tableSite = (offset: number, what: string, stock: number, value: (n: number) => number): ConstSite => ({
+const tableSite = (offset: number, stock: number, value: (n: number) => number): ConstSite => ({
   offset,
   length: 2,
-  what,
   operand: ({ tableSize }) => (tableSize === STOCK_JIT.tableSize ? stock : value(entries(tableSize))),
 });
 
-const CAPACITY = tableSite(0x177430, "free list capacity", 899, (n) => n);
-const THRESHOLD: ConstSite = { offset: 0x15b97e, length: 3, what: "JIT_THRESHOLD", operand: (c) => c.hotnessThreshold };
+/** the free list's capacity */
+const CAPACITY = tableSite(0x177430, 899, (n) => n);
+/** JIT_THRESHOLD */
+const THRESHOLD: ConstSite = { offset: 0x15b97e, length: 3, operand: (c) => c.hotnessThreshold };
 const WASM_SITES: ConstSite[] = [
-  tableSite(0x177410, "free list allocation (bytes)", 1798, (n) => 2 * n),
+  tableSite(0x177410, 1798, (n) => 2 * n), // the free list's allocation, in bytes
   CAPACITY,
-  // stock: 896 entries by the loop, the last three by the single stores
-  tableSite(0x1774db, "fill loop end (bytes)", 1792, (n) => 2 * n),
-  tableSite(0x177503, "free list length", 899, (n) => n),
-  tableSite(0x177603, "allocation failure's size (bytes)", 1798, (n) => 2 * n),
+  // the fill loop's end, in bytes (stock: 896 entries by the loop, the last three by the single stores)
+  tableSite(0x1774db, 1792, (n) => 2 * n),
+  tableSite(0x177503, 899, (n) => n), // the free list's length
+  tableSite(0x177603, 1798, (n) => 2 * n), // the size the allocation-failure path reports
   THRESHOLD,
 ];
 
@@ -69,10 +69,14 @@ export function isWritableTableSize(tableSize: number): boolean {
 /** Thresholds this script can write: a 3-byte signed LEB128 operand. */
 export const isWritableThreshold = (t: number) => Number.isInteger(t) && t > 0 && t < 1 << 20;
 
-function checkConfig({ tableSize, hotnessThreshold }: JitConfig): void {
+function checkTableSize(tableSize: number): void {
   if (!isWritableTableSize(tableSize)) {
     throw new RangeError(`JIT table size ${tableSize}: ${STOCK_JIT.tableSize}, or 1 more than a multiple of 32 from 929 to 4065`);
   }
+}
+
+function checkConfig({ tableSize, hotnessThreshold }: JitConfig): void {
+  checkTableSize(tableSize);
   if (!isWritableThreshold(hotnessThreshold)) throw new RangeError(`JIT threshold ${hotnessThreshold}: 1 to 1048575`);
 }
 
@@ -145,7 +149,7 @@ export function libTableSize(lib: string): number | undefined {
 
 /** The known libv86.mjs with a JIT table of `tableSize`; throws for any other build. */
 export function libWithTableSize(lib: string, tableSize = DOCKYARD_JIT.tableSize): string {
-  checkConfig({ ...DOCKYARD_JIT, tableSize });
+  checkTableSize(tableSize);
   const size = libTableSize(lib);
   if (size === undefined) throw new Error(notTheKnownBuild("libv86.mjs"));
   return swapLibSize(lib, size, tableSize)!;
