@@ -28,6 +28,16 @@ done < "$work/modlist"
 
 # --- root tree: our files, then trimmed of what a playground never reads ---
 cp -a "$here/overlay/." "$root/"
+# The binfmt_misc rule that hands execs of dockerd's binary to dockerd-reexec (see there why): it
+# matches the binary's first 128 bytes (its ELF and program headers), which no other file here has.
+dockerd=$root/usr/sbin/dockerd
+magic=$(head -c 128 "$dockerd" | od -An -v -tx1 | tr -d ' \n' | sed 's/../\\x&/g')
+echo ":dockerd-reexec:M:0:$magic::/usr/local/lib/dockyard/dockerd-reexec:P" > "$root/usr/local/lib/dockyard/dockerd.binfmt"
+while IFS= read -r -d '' f; do
+  if [ "$f" != "$dockerd" ] && cmp -s -n 128 "$f" "$dockerd"; then
+    echo "assemble.sh: $f starts as dockerd does; the dockerd-reexec rule would take it" >&2; exit 1
+  fi
+done < <(find "$root/usr" -type f -size +64k -perm -u+x -print0)
 # Docker Hub's names (/etc/hosts: 127.0.0.1) reach the page's registry through a TLS front in the
 # guest (socat, started by dockyard-docker-start), so `docker login`, `docker push me/app` and
 # `docker search` work as typed. Its certificate comes from a CA made here and trusted only by

@@ -172,6 +172,25 @@ describe("the guest", () => {
     expect(r.status).toBe(0);
   }, STEP_MS);
 
+  it("disables a container's IPv6 through dockerd-reexec, not a start of dockerd, and still runs dockerd itself", async () => {
+    // The kernel's exec trace of one `docker run`: dockerd's set-ipv6 re-execution must reach
+    // nsenter (dockerd-reexec's way), and no Go dockerd may start under the loader for it.
+    const r = await sh(
+      "t=/sys/kernel/tracing; mountpoint -q $t || mount -t tracefs none $t; echo > $t/trace;" +
+        " echo 1 > $t/events/sched/sched_process_exec/enable;" +
+        " docker run --rm busybox cat /proc/sys/net/ipv6/conf/all/disable_ipv6; s=$?;" +
+        " echo 0 > $t/events/sched/sched_process_exec/enable;" +
+        " echo rule: $(head -1 /proc/sys/fs/binfmt_misc/dockerd-reexec);" +
+        " grep -o 'filename=[^ ]*' $t/trace | sort | uniq -c; dockerd --version; exit $s",
+    );
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^1$/m); // what dockerd's own set-ipv6 writes: IPv6 off in the container
+    expect(r.out).toContain("rule: enabled");
+    expect(r.out).toMatch(/1 filename=\/usr\/bin\/nsenter/);
+    expect(r.out).not.toContain("filename=/lib/ld-linux.so.2");
+    expect(r.out).toMatch(/Docker version 20\.10\.24/);
+  }, STEP_MS);
+
   it("serves nginx's welcome page on a published port", async () => {
     // nginx comes with the snapshot, so it starts at once; it answers once its files are read from the disk.
     const r = await sh(
