@@ -234,11 +234,31 @@ describe("the guest", () => {
     expect(dockyard.content.seedBytes).toBe(before);
   }, PULL_MS);
 
-  it("builds a Dockerfile FROM busybox and runs the result", async () => {
+  it("builds a Dockerfile FROM busybox with BuildKit, as current Docker does, and runs the result", async () => {
     const r = await sh(
-      'mkdir -p /tmp/b && cd /tmp/b && printf "FROM busybox\\nRUN echo built > /built\\nCMD cat /built\\n" > Dockerfile && docker build -q -t t . && docker run --rm t',
+      'mkdir -p /tmp/b && cd /tmp/b && printf "FROM busybox\\nRUN echo built > /built\\nCMD cat /built\\n" > Dockerfile' +
+        " && docker build --progress=plain -t t . 2>&1 | tail -3 && docker run --rm t",
     );
+    expect(r.out).toContain("naming to docker.io/library/t");
     expect(r.out.trim().split("\n").pop()).toBe("built");
+    expect(r.status).toBe(0);
+  }, STEP_MS);
+
+  it("fails another CPU's program at once, with no modprobe: BuildKit tries one of each on every build", async () => {
+    // An x86-64 ELF header: the exec must fail as it always did, and a build must start no modprobe.
+    const r = await sh(
+      "printf '\\177ELF\\2\\1\\1\\0\\0\\0\\0\\0\\0\\0\\0\\0\\2\\0\\76\\0' > /tmp/amd64 && head -c 200 /dev/zero >> /tmp/amd64 && chmod +x /tmp/amd64;" +
+        " /tmp/amd64; echo status $?;" +
+        " t=/sys/kernel/tracing; mountpoint -q $t || mount -t tracefs none $t; echo > $t/trace;" +
+        " echo 1 > $t/events/sched/sched_process_exec/enable;" +
+        " (cd /tmp/b && docker build -q --no-cache -t t2 . >/dev/null); s=$?;" +
+        " echo 0 > $t/events/sched/sched_process_exec/enable;" +
+        " echo modprobes $(grep -c 'filename=/sbin/modprobe' $t/trace); echo runc $(grep -c 'filename=/usr/sbin/runc' $t/trace); exit $s",
+    );
+    expect(r.out).toMatch(/Exec format error/);
+    expect(r.out).toContain("status 126");
+    expect(r.out).toMatch(/^runc [1-9]/m); // the build did run its RUN step
+    expect(r.out).toContain("modprobes 0");
     expect(r.status).toBe(0);
   }, STEP_MS);
 });
