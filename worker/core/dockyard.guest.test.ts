@@ -196,6 +196,38 @@ describe("the guest", () => {
     expect(r.out).toMatch(/Docker version 20\.10\.24/); // anything else still runs dockerd
   }, STEP_MS);
 
+  it("starts a container's shim once: containerd's cleanup after a normal delete starts no other", async () => {
+    // containerd logs "cleaning up dead shim" just before it runs `containerd-shim-runc-v2 … delete`;
+    // the real shim's delete writes its own log back as "cleanup warnings".
+    const log = "/var/log/containerd.log";
+    const r = await sh(
+      `before=$(grep -c 'cleaning up dead shim' ${log}); warnings=$(grep -c 'cleanup warnings' ${log});` +
+        execTraced(
+          `docker run --rm busybox true && for i in $(seq 100); do [ $(grep -c 'cleaning up dead shim' ${log}) -gt $before ] && break; sleep 0.1; done; sleep 1`,
+        ) +
+        `; s=$?; echo "cleanups: $(($(grep -c 'cleaning up dead shim' ${log}) - before)) real: $(($(grep -c 'cleanup warnings' ${log}) - warnings))"; exit $s`,
+    );
+    expect(r.status).toBe(0);
+    expect(r.out).toContain("cleanups: 1 real: 0");
+    expect(r.out).toMatch(/ 2 filename=\/usr\/bin\/containerd-shim-runc-v2$/m); // `start`, and the shim it starts
+  }, STEP_MS);
+
+  it("cleans up after a shim killed under its running container, with the real shim", async () => {
+    const r = await sh(
+      "id=$(docker run -d busybox sleep 600) && pid=$(docker inspect -f '{{.State.Pid}}' $id) &&" +
+        " kill -9 $(pgrep -f \"containerd-shim-runc-v2 .*-id $id\") &&" +
+        " for i in $(seq 100); do [ \"$(docker inspect -f '{{.State.Status}}' $id)\" = exited ] && break; sleep 0.2; done;" +
+        " docker inspect -f 'state {{.State.Status}} {{.State.ExitCode}}' $id;" +
+        " [ -e /proc/$pid ] && echo 'process left' || echo 'process gone';" +
+        " [ -e /run/docker/runtime-runc/moby/$id ] && echo 'runtime state left' || echo 'runtime state gone';" +
+        " docker rm $id > /dev/null",
+    );
+    expect(r.status).toBe(0);
+    expect(r.out).toContain("state exited 137");
+    expect(r.out).toContain("process gone"); // the runtime's delete killed what the dead shim left running
+    expect(r.out).toContain("runtime state gone");
+  }, STEP_MS);
+
   it("serves nginx's welcome page on a published port", async () => {
     // nginx comes with the snapshot, so it starts at once; it answers once its files are read from the disk.
     const r = await sh(
