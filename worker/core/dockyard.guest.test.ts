@@ -284,6 +284,29 @@ describe("the guest", () => {
     expect(r.status).toBe(0);
   }, STEP_MS);
 
+  it("runs a Compose project as courses do: docker compose up -d, ps, logs, exec, down", async () => {
+    // Bookworm's Compose is v1 (Python): its own output, container names app_web_1 and so on.
+    const r = await sh(`mkdir -p /root/app && cd /root/app && cat > compose.yaml <<'YML'
+services:
+  web:
+    image: busybox
+    command: sh -c 'echo served by web > /tmp/index.html && httpd -f -p 80 -h /tmp'
+  hello:
+    image: busybox
+    command: sh -c 'echo compose says hi && sleep 600'
+YML
+docker compose up -d && docker compose ps && docker compose logs hello &&
+docker compose exec -T hello wget -qO- http://web/ && docker compose down && docker ps -aq --filter label=com.docker.compose.project=app | wc -l`);
+    expect(r.status).toBe(0);
+    // Compose colours its progress and log prefixes even off a terminal: \S* takes the escape codes.
+    expect(r.out).toMatch(/Creating app_web_1 +\.\.\. \S*done/);
+    expect(r.out).toMatch(/app_hello_1 +sh -c echo compose says hi .* Up/);
+    expect(r.out).toMatch(/hello_1 +\|\S* compose says hi/);
+    expect(r.out).toContain("served by web"); // the service's name resolves on the project's network
+    expect(r.out).toMatch(/Removing network app_default/);
+    expect(r.out).toMatch(/^0$/m); // down removed the containers
+  }, PULL_MS);
+
   it("fails another CPU's program at once, with no modprobe: BuildKit tries one of each on every build", async () => {
     // An x86-64 ELF header: the exec must fail as it always did, and a build must start no modprobe.
     const r = await sh(
