@@ -110,11 +110,14 @@ async function buildImages(cache: string, out: string, work: string): Promise<vo
     ],
   });
 
-  images.push({
-    name: "debian", tag: "bookworm-slim", created: CREATED,
-    config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["bash"] },
-    layers: [{ layer: slimLayer, createdBy: "debian:bookworm-slim (debootstrap minbase, without docs and locales)" }],
-  });
+  // debian under the names courses type (`docker run -it debian bash`): one image, one manifest.
+  for (const tag of ["bookworm-slim", "12-slim", "bookworm", "12", "latest"]) {
+    images.push({
+      name: "debian", tag, created: CREATED,
+      config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["bash"] },
+      layers: [{ layer: slimLayer, createdBy: "debian:bookworm-slim (debootstrap minbase, without docs and locales)" }],
+    });
+  }
 
   // hello-world: one tiny static program that prints our greeting.
   const helloTree = join(work, "hello-world");

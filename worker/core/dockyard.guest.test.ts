@@ -127,6 +127,21 @@ describe("the guest", () => {
     expect(vm.emulator.jitCounters().highestSlot).toBe(DOCKYARD_JIT.tableSize - 1);
   });
 
+  it("has debian under the names courses type, and nano to edit a Dockerfile", async () => {
+    const r = await sh(
+      "for t in latest bookworm 12; do docker run --rm debian:$t cat /etc/debian_version || exit 1; done;" +
+        " docker images --format '{{.Repository}}:{{.Tag}} {{.ID}}' debian; nano --version | head -1;" +
+        // nginx shares this image's layer: a later test removes nginx and expects its pull to fetch both
+        " docker rmi debian:latest debian:bookworm debian:12 > /dev/null",
+    );
+    expect(r.status).toBe(0);
+    expect(r.out.match(/^12\.\d+$/gm)).toHaveLength(3);
+    // one image: every tag names the same ID
+    const ids = new Set([...r.out.matchAll(/^debian:(?:latest|bookworm|12) (\w+)$/gm)].map((m) => m[1]));
+    expect(ids.size).toBe(1);
+    expect(r.out).toMatch(/GNU nano, version 7\./);
+  }, PULL_MS);
+
   it("logs in to registry.local:5000, pushes, removes and pulls back an image", async () => {
     const denied = await sh("docker tag busybox registry.local:5000/me/bb:1 && docker push registry.local:5000/me/bb:1");
     expect(denied.status).not.toBe(0);
