@@ -60,6 +60,36 @@ async function visits(url: string, snapshot: boolean): Promise<[Visit, Visit, nu
   }
 }
 
+/**
+ * A real network's round trip, added to every request for the guest's files: on localhost a disk
+ * chunk the guest waits on arrives at once, which hides what fetching it costs a visitor.
+ */
+const ROUND_TRIP_MS = 60;
+
+/**
+ * The first run of a cold visit with the snapshot over a ROUND_TRIP_MS network, with the disk's
+ * warm list (the chunks the first commands read, fetched as the machine resumes) or without it.
+ */
+async function slowFirstRun(url: string, warm: boolean): Promise<number> {
+  const { context, close } = await launch();
+  try {
+    await context.route(/\/guest\//, async (route) => {
+      await new Promise((r) => setTimeout(r, ROUND_TRIP_MS));
+      if (warm || !/\/manifest\.json$/.test(route.request().url())) return route.continue();
+      const res = await route.fetch();
+      const manifest = (await res.json()) as { snapshot?: { disk: { warm?: unknown } } };
+      delete manifest.snapshot?.disk.warm;
+      await route.fulfill({ response: res, json: manifest });
+    });
+    const page = await context.newPage();
+    await page.goto(url);
+    await waitReady(page);
+    return await firstRun(page);
+  } finally {
+    await close();
+  }
+}
+
 export async function pageFigures(fig: Figures): Promise<void> {
   const server = await serveBuild();
   try {
@@ -72,6 +102,11 @@ export async function pageFigures(fig: Figures): Promise<void> {
       fig[`${k}_warm_ready_ms`] = warm.ms;
       fig[`${k}_warm_bytes`] = warm.bytes;
       console.error(`bench: page ${snapshot ? "with" : "without"} the snapshot: ${JSON.stringify({ cold, warm, run })}`);
+    }
+    for (const warm of [false, true]) {
+      const run = await slowFirstRun(server.url, warm);
+      fig[`page_slow_${warm ? "warm_list" : "no_warm_list"}_first_run_ms`] = run;
+      console.error(`bench: page over a ${ROUND_TRIP_MS} ms network, ${warm ? "with" : "without"} the warm list: first run ${Math.round(run)} ms`);
     }
   } finally {
     await server.close();

@@ -29,6 +29,42 @@ describe("ChunkedDisk", () => {
     expect(src.reads).toEqual([0, 1]);
   });
 
+  it("prefetches in order, a few at a time; the guest's reads then find the chunks or join their fetch", async () => {
+    const src = source(8192, 1024);
+    let inFlight = 0;
+    let most = 0;
+    const read = src.read;
+    src.read = async (index) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return read(index);
+    };
+    const disk = new ChunkedDisk(src);
+    const done = disk.prefetch([5, 1, 99, 2, 1, 7], 2);
+    const during = get(disk, 1024 * 7, 256); // chunk 7, read by the guest before the prefetch gets to it
+    await done;
+    expect([...(await during)]).toEqual(Array.from({ length: 256 }, (_, k) => (7168 + k) % 251));
+    expect(src.reads).toEqual([5, 1, 7, 2]); // 99 is past the end; 1 once; 7 not again
+    expect(most).toBe(3); // the prefetch's two, and the guest's read beside them
+    expect(disk.chunksInArrivalOrder()).toEqual([5, 1, 7, 2]);
+  });
+
+  it("lets a chunk that failed to prefetch be read again, with its error then", async () => {
+    const src = source(4096, 1024);
+    const read = src.read;
+    let fail = true;
+    src.read = async (index) => {
+      if (fail) throw new Error("offline");
+      return read(index);
+    };
+    const disk = new ChunkedDisk(src);
+    await expect(disk.prefetch([0, 1], 4)).resolves.toBeUndefined();
+    expect(disk.loadedChunks()).toEqual([]);
+    fail = false;
+    expect((await get(disk, 0, 4))[3]).toBe(3);
+  });
+
   it("fetches a chunk once when two reads race for it", async () => {
     const src = source(4096, 1024);
     const disk = new ChunkedDisk(src);

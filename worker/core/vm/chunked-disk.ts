@@ -138,6 +138,28 @@ export class ChunkedDisk {
     return [...this.chunks.keys()].sort((a, b) => a - b);
   }
 
+  /** Indexes of the chunks fetched so far, in the order they arrived (the image build records a visit's with it). */
+  chunksInArrivalOrder(): number[] {
+    return [...this.chunks.keys()];
+  }
+
+  /**
+   * Fetches `indexes` ahead of the guest's reads, in their order, `parallel` at a time, so that a
+   * read the guest then makes finds its chunk here or joins its fetch. Never rejects: a chunk that
+   * fails here is fetched again, with its error reported, when the guest reads it.
+   */
+  async prefetch(indexes: readonly number[], parallel: number): Promise<void> {
+    const queue = indexes.filter((i) => i >= 0 && i * this.source.chunkSize < this.byteLength);
+    let next = 0;
+    const worker = async () => {
+      while (next < queue.length) {
+        const index = queue[next++]!;
+        if (!this.chunks.has(index)) await this.fetchChunk(index).catch(() => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  }
+
   private fetchChunk(index: number): Promise<Uint8Array> {
     let p = this.pending.get(index);
     if (!p) {

@@ -13,6 +13,12 @@ export interface DiskTable {
   chunks: (string | null)[];
   /** how many distinct chunk files were written */
   stored?: number;
+  /**
+   * The chunks a visit's first commands read (a `docker run`, `ps`, `images`, a build, nginx), in
+   * the order first read: fetched as soon as a machine resumes on this disk, while the user reads
+   * the prompt, rather than one by one under the first commands. Recorded by images/snapshot.ts.
+   */
+  warm?: number[];
 }
 
 export interface GuestManifest {
