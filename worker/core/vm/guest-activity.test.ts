@@ -8,7 +8,7 @@ describe("watchGuestActivity", () => {
     vi.useFakeTimers();
     let counter = 0;
     const seen: boolean[] = [];
-    const stop = watchGuestActivity(() => counter, (busy) => seen.push(busy));
+    const { stop } = watchGuestActivity(() => counter, (busy) => seen.push(busy));
     // per second: idle (3 M), idle, busy (40 M), busy, idle
     for (const perSecond of [3e6, 3e6, 40e6, 40e6, 3e6]) {
       counter += perSecond;
@@ -25,11 +25,39 @@ describe("watchGuestActivity", () => {
     vi.useFakeTimers();
     let counter = 0;
     const seen: boolean[] = [];
-    const stop = watchGuestActivity(() => counter, (busy) => seen.push(busy));
+    const { stop } = watchGuestActivity(() => counter, (busy) => seen.push(busy));
     counter += BUSY_INSTRUCTIONS_PER_S * 1.1;
     vi.advanceTimersByTime(1000);
     stop();
     expect(seen).toEqual([true]);
+  });
+});
+
+describe("watchGuestActivity, told of a command entered", () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it("reports busy at once, then idle only after a whole quiet sample from the command on", () => {
+    vi.useFakeTimers();
+    let counter = 0;
+    const seen: boolean[] = [];
+    const activity = watchGuestActivity(() => counter, (busy) => seen.push(busy));
+    counter += 3e6;
+    vi.advanceTimersByTime(1000);
+    expect(seen).toEqual([false]);
+    vi.advanceTimersByTime(900);
+    activity.commandEntered();
+    expect(seen).toEqual([false, true]);
+    vi.advanceTimersByTime(100); // where the old sample would have fallen: no sample now
+    expect(seen).toEqual([false, true]);
+    counter += 30e6; // the command runs
+    vi.advanceTimersByTime(900);
+    counter += 1e6; // and is done
+    vi.advanceTimersByTime(1000);
+    expect(seen).toEqual([false, true, false]);
+    activity.commandEntered(); // a command that does little
+    vi.advanceTimersByTime(1000);
+    expect(seen).toEqual([false, true, false, true, false]);
+    activity.stop();
   });
 });
 

@@ -7,23 +7,44 @@
 export const BUSY_INSTRUCTIONS_PER_S = 10e6;
 const SAMPLE_MS = 1000;
 
+export interface GuestActivity {
+  stop(): void;
+  /**
+   * The user just entered a command: busy from now on, until a whole sample taken from now says
+   * otherwise. The work a command starts shows in the rate only at the next sample, up to a second
+   * later, and background downloads started meanwhile slow the command on a real network.
+   */
+  commandEntered(): void;
+}
+
 /**
  * Calls `onChange(busy)` once with the first sample, then whenever the guest turns busy or idle.
- * `instructions` is the guest's instruction counter. Returns a function that stops watching.
+ * `instructions` is the guest's instruction counter.
  */
-export function watchGuestActivity(instructions: () => number, onChange: (busy: boolean) => void): () => void {
+export function watchGuestActivity(instructions: () => number, onChange: (busy: boolean) => void): GuestActivity {
   let last = instructions();
   let lastAt = performance.now();
   let busy: boolean | undefined;
-  const timer = setInterval(() => {
+  const report = (next: boolean) => {
+    if (next !== busy) onChange((busy = next));
+  };
+  const sample = () => {
     const now = instructions();
     const at = performance.now();
     const rate = ((now - last) * 1000) / Math.max(1, at - lastAt);
     [last, lastAt] = [now, at];
-    const next = rate > BUSY_INSTRUCTIONS_PER_S;
-    if (next !== busy) onChange((busy = next));
-  }, SAMPLE_MS);
-  return () => clearInterval(timer);
+    report(rate > BUSY_INSTRUCTIONS_PER_S);
+  };
+  let timer = setInterval(sample, SAMPLE_MS);
+  return {
+    stop: () => clearInterval(timer),
+    commandEntered() {
+      clearInterval(timer);
+      [last, lastAt] = [instructions(), performance.now()];
+      timer = setInterval(sample, SAMPLE_MS);
+      report(true);
+    },
+  };
 }
 
 /** A gate that background work passes only while the guest is idle. Closed until told otherwise. */

@@ -6,7 +6,7 @@ import { concatBytes } from "../../core/bytes";
 import { startDockyard, type Dockyard } from "../../core/dockyard";
 import { isPreviewRequest, type PreviewReply } from "../../../src/preview/protocol";
 import { staticSeed } from "../../core/registry/seed";
-import { watchGuestActivity } from "../../core/vm/guest-activity";
+import { watchGuestActivity, type GuestActivity } from "../../core/vm/guest-activity";
 import type { GuestMachine } from "../../core/vm/guest-machine";
 import { FileCache } from "./file-cache";
 import { loadManifest } from "./guest-fetch";
@@ -18,10 +18,14 @@ import { discardSession, loadSession, saveSession, sessionInfo } from "./session
 const CONSOLE_BATCH_MS = 16;
 /** A batch never grows past this, so the page gets to paint between big writes. */
 const CONSOLE_BATCH_MAX = 256 * 1024;
+/** What the terminal sends for Enter. */
+const CARRIAGE_RETURN = 0x0d;
 /** Generous: a cold first boot on a slow machine. */
 const BOOT_TIMEOUT_MS = 10 * 60 * 1000;
 
 let vm: GuestMachine | undefined;
+/** busy or idle, for the page's offline copy (KeeperApi.setGuestBusy) */
+let activity: GuestActivity | undefined;
 let dockyard: Dockyard | undefined;
 let listener: DockyardListener | undefined;
 /** what a saved session must match to resume into this build's machine */
@@ -105,7 +109,7 @@ const api: DockyardApi = {
       // The page's offline copy waits while the guest works (KeeperApi.setGuestBusy). Watched for the
       // worker's life: the page starts a new worker for a new machine.
       const machine = vm;
-      watchGuestActivity(() => machine.emulator.instructions(), (busy) => emit({ type: "activity", busy }));
+      activity = watchGuestActivity(() => machine.emulator.instructions(), (busy) => emit({ type: "activity", busy }));
       const saved = await sessionInfo();
       emit({ type: "session", saved: saved ? { bytes: saved.bytes, savedAt: saved.savedAt } : null, resumed: dockyard.fromSession });
       // From here on nobody waits on the machine: a later failure (a panic in use) is reported as it comes.
@@ -116,6 +120,7 @@ const api: DockyardApi = {
   },
   writeConsole(bytes) {
     vm?.writeConsole(bytes);
+    if (bytes.includes(CARRIAGE_RETURN)) activity?.commandEntered();
   },
   attachPreview(port) {
     port.onmessage = (e: MessageEvent<unknown>) => {
