@@ -5,7 +5,7 @@
 //   manifest            the last guest manifest seen (used when the network is gone)
 //   file/<sha256 hex>   a boot file (bios, kernel, initramfs) or the booted-state snapshot
 //   chunk/<sha256 hex>  a gzip disk chunk (the hex is the raw chunk's sha256)
-import { createStore, del, get, keys, set } from "idb-keyval";
+import { createStore, del, get, keys, promisifyRequest, set } from "idb-keyval";
 import type { GuestManifest } from "../../core/vm/guest-manifest";
 import { buildFiles } from "./guest-fetch";
 import { isQuotaError } from "./idb-blob-store";
@@ -39,6 +39,11 @@ export class FileCache {
       }
       return false;
     }
+  }
+
+  /** Whether `key` is stored, without reading its bytes. */
+  async has(key: string): Promise<boolean> {
+    return (await store("readonly", (s) => promisifyRequest(s.getKey(key)))) !== undefined;
   }
 
   /** Every key stored, in one read. */

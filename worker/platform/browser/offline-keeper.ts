@@ -31,6 +31,12 @@ export async function keepForOffline(
     for (let item = missing.pop(); item && !full; item = missing.pop()) {
       const [key, url] = item;
       await whenIdle();
+      // The emulator's disk stores what it fetches too (the guest's reads, the warm chunks fetched
+      // as the machine resumes): many of the files missing at the start are here by now.
+      if (await cache.has(key)) {
+        report(++kept, wanted.size);
+        continue;
+      }
       // Checked when read, as every cached file is; a bad copy is fetched again then.
       if (!(await cache.put(key, await fetchBytes(url, () => undefined)))) full = true;
       else report(++kept, wanted.size);
