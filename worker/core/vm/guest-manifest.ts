@@ -14,9 +14,10 @@ export interface DiskTable {
   /** how many distinct chunk files were written */
   stored?: number;
   /**
-   * The chunks a visit's first commands read (a `docker run`, `ps`, `images`, a build, nginx), in
-   * the order first read: fetched as soon as a machine resumes on this disk, while the user reads
-   * the prompt, rather than one by one under the first commands. Recorded by images/snapshot.ts.
+   * The chunks a visit's first commands read (`docker run` of busybox and of hello-world, `ps -a`,
+   * `images`), in the order first read: fetched as soon as a machine resumes on this disk, while
+   * the user reads the prompt, rather than one by one under the first commands. Recorded by
+   * images/snapshot.ts; only the snapshot's disk has one.
    */
   warm?: number[];
 }
