@@ -1,7 +1,8 @@
 // The page's start-up figures for `npm run bench`: time to a Docker-ready prompt and bytes
 // downloaded, in headless Chromium against the production build, on a first visit (cold: empty
 // browser storage) and a second one (warm: same profile), with the build's snapshot and without it.
-import type { Page, Request } from "playwright-core";
+import type { BrowserContext, Page, Request } from "playwright-core";
+import type { GuestManifest } from "../worker/core/vm/guest-manifest";
 import { launch, serveBuild, typeCommand, waitForScreen, waitReady } from "./harness";
 
 type Figures = Record<string, number | null>;
@@ -38,18 +39,26 @@ async function firstRun(page: Page): Promise<number> {
   return performance.now() - t0;
 }
 
+/**
+ * Serves the guest's manifest as `edit` leaves it, and every guest file `delayMs` late. Without a
+ * delay only the manifest is intercepted: interception costs every request it takes.
+ */
+async function routeGuest(context: BrowserContext, edit: (m: GuestManifest) => void, delayMs = 0): Promise<void> {
+  await context.route(delayMs ? /\/guest\// : /\/guest\/manifest\.json$/, async (route) => {
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    if (!/\/manifest\.json$/.test(route.request().url())) return route.continue();
+    const res = await route.fetch();
+    const manifest = (await res.json()) as GuestManifest;
+    edit(manifest);
+    await route.fulfill({ response: res, json: manifest });
+  });
+}
+
 /** A cold then a warm visit in one fresh profile; `snapshot: false` hides the snapshot from the page. */
 async function visits(url: string, snapshot: boolean): Promise<[Visit, Visit, number]> {
   const { context, close } = await launch();
   try {
-    if (!snapshot) {
-      await context.route(/\/guest\/manifest\.json$/, async (route) => {
-        const res = await route.fetch();
-        const manifest = (await res.json()) as { snapshot?: unknown };
-        delete manifest.snapshot;
-        await route.fulfill({ response: res, json: manifest });
-      });
-    }
+    if (!snapshot) await routeGuest(context, (m) => delete m.snapshot);
     const page = await context.newPage();
     const cold = await visit(page, url, false);
     const run = await firstRun(page);
@@ -73,14 +82,7 @@ const ROUND_TRIP_MS = 60;
 async function slowFirstRun(url: string, warm: boolean): Promise<number> {
   const { context, close } = await launch();
   try {
-    await context.route(/\/guest\//, async (route) => {
-      await new Promise((r) => setTimeout(r, ROUND_TRIP_MS));
-      if (warm || !/\/manifest\.json$/.test(route.request().url())) return route.continue();
-      const res = await route.fetch();
-      const manifest = (await res.json()) as { snapshot?: { disk: { warm?: unknown } } };
-      delete manifest.snapshot?.disk.warm;
-      await route.fulfill({ response: res, json: manifest });
-    });
+    await routeGuest(context, (m) => warm || delete m.snapshot?.disk.warm, ROUND_TRIP_MS);
     const page = await context.newPage();
     await page.goto(url);
     await waitReady(page);
