@@ -22,6 +22,11 @@ const RUNS = 50;
 /** A person reads the prompt before typing (issue 8): the first run is typed this long after it. */
 const READ_PROMPT_MS = 5000;
 const WAIT_DOCKER = "until docker info >/dev/null 2>&1; do sleep 0.1; done";
+/** The daemons run with GOGC=off and GOMEMLIMIT=128MiB (images/vm/overlay/etc/default/dockyard): their
+ * resident memory is read before the runs, after RUNS and after MEMORY_RUNS, to show it stays bounded. */
+const MEMORY_RUNS = 100;
+const DAEMONS = ["dockerd", "containerd"] as const;
+const DAEMONS_RSS_KB = DAEMONS.map((d) => `awk '/^VmRSS/{print $2}' /proc/$(pidof -s ${d})/status`).join("; ");
 const NGINX_ANSWER = "docker run -d -p 8080:80 nginx >/dev/null && until wget -qO /dev/null http://127.0.0.1:8080/ 2>/dev/null; do sleep 0.1; done";
 const BUILD = 'mkdir -p /tmp/bench-build && cd /tmp/bench-build && printf "FROM busybox\\nRUN echo built > /built\\nCMD cat /built\\n" > Dockerfile && docker build -q --no-cache -t bench-build . >/dev/null';
 
@@ -62,6 +67,25 @@ async function runFigures(r: Runner, fig: Figures, prefix: string): Promise<void
   fig[`${prefix}run_median_ms`] = median(ms.slice(0, 9));
   fig[`${prefix}run_slowest_ms`] = Math.max(...ms);
   if (instructions.length) fig[`${prefix}run_instructions`] = median(instructions);
+}
+
+async function daemonsRssKb(r: Runner): Promise<number[]> {
+  const res = await r.run(DAEMONS_RSS_KB);
+  const kb = new TextDecoder().decode(res.output).trim().split(/\s+/).map(Number);
+  if (res.status !== 0 || kb.length !== DAEMONS.length || kb.some((n) => !(n > 0))) {
+    throw new Error(`the daemons' memory could not be read: ${new TextDecoder().decode(res.output).slice(-200)}`);
+  }
+  return kb;
+}
+
+/** The run figures, with the daemons' memory before them, after RUNS, and after MEMORY_RUNS in all. */
+async function runAndMemoryFigures(r: Runner, fig: Figures): Promise<void> {
+  const record = (kb: number[], after: number) => DAEMONS.forEach((d, i) => (fig[`${d}_rss_mb_after_${after}_runs`] = kb[i]! / 1024));
+  record(await daemonsRssKb(r), 0);
+  await runFigures(r, fig, "");
+  record(await daemonsRssKb(r), RUNS);
+  for (let i = RUNS; i < MEMORY_RUNS; i++) await timed(r, RUN);
+  record(await daemonsRssKb(r), MEMORY_RUNS);
 }
 
 /** After the runs: a published nginx answering, a 3-line build, and nginx pulls (cold: from the site; warm: from the cache). */
@@ -111,9 +135,9 @@ async function benchResumed(fig: Figures): Promise<void> {
     await sleep(READ_PROMPT_MS);
     fig.run_first_ms = await timed(vm, RUN);
     const jit0 = emu.jitCounters();
-    await runFigures({ run: (s) => vm.run(s), instructions: () => emu.instructions() }, fig, "");
+    await runAndMemoryFigures({ run: (s) => vm.run(s), instructions: () => emu.instructions() }, fig);
     const jit1 = emu.jitCounters();
-    fig.jit_compiled_per_run = (jit1.compiled - jit0.compiled) / RUNS;
+    fig.jit_compiled_per_run = (jit1.compiled - jit0.compiled) / MEMORY_RUNS;
     fig.jit_flushes_in_runs = jit1.flushes - jit0.flushes;
     fig.jit_table_size = emu.jitTableSize();
     await serviceFigures(vm, fig, "");
@@ -166,7 +190,8 @@ async function benchQemu(fig: Figures): Promise<void> {
   }
 }
 
-const fmt = (n: number | null | undefined) => (n === null || n === undefined ? "-" : n < 10 ? n.toFixed(2) : Math.round(n).toLocaleString("en-US"));
+const fmt = (n: number | null | undefined) =>
+  n === null || n === undefined ? "-" : n < 10 && !Number.isInteger(n) ? n.toFixed(2) : Math.round(n).toLocaleString("en-US");
 
 function table(fig: Figures): string {
   const rows: [string, string, string?][] = [
@@ -181,8 +206,11 @@ function table(fig: Figures): string {
     [`  runs 2 to 10, median (ms)`, "run_median_ms", "qemu_run_median_ms"],
     [`  slowest of ${RUNS} runs (ms)`, "run_slowest_ms", "qemu_run_slowest_ms"],
     ["  guest instructions per run (median)", "run_instructions"],
-    ["  JIT modules compiled per run / table flushes in the runs", "jit_compiled_per_run"],
+    [`  JIT modules compiled per run / table flushes in ${MEMORY_RUNS} runs`, "jit_compiled_per_run"],
     [`  JIT table size (modules; v86's own is ${STOCK_JIT.tableSize})`, "jit_table_size"],
+    ...DAEMONS.flatMap((d): [string, string][] =>
+      [0, RUNS, MEMORY_RUNS].map((n) => [`  ${d} resident memory after ${n} runs (MB; GOMEMLIMIT 128 MiB)`, `${d}_rss_mb_after_${n}_runs`]),
+    ),
     ["`docker run -d -p 8080:80 nginx` to an HTTP answer (ms)", "nginx_answer_ms", "qemu_nginx_answer_ms"],
     ["3-line `docker build` FROM busybox (ms)", "build_ms", "qemu_build_ms"],
     ["`docker pull nginx`, cold: from the site (ms)", "pull_nginx_cold_ms", "qemu_pull_nginx_cold_ms"],
