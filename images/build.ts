@@ -7,7 +7,7 @@
 //   bios.bin vgabios.bin vmlinuz initramfs.cpio
 //   disk/<sha256>.gz  the root disk in 256 KiB chunks, gzip, named by the sha256 of the raw chunk
 //   snapshot-<key>.bin  v86's state of this build booted to Docker-ready, zstd (images/snapshot.ts)
-//   oci/            one OCI image layout holding the seed images (busybox, nginx, debian, hello-world),
+//   oci/            one OCI image layout holding the seed images (busybox, debian, nginx, python, redis, hello-world),
 //                   served to the guest by the registry in worker/core/registry
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -82,42 +82,52 @@ async function buildImages(cache: string, out: string, work: string): Promise<vo
   const bbLayer = await layerFromTree(bbTree, join(work, "busybox.tar.gz"));
   const images: ImageSpec[] = [
     {
-      name: "busybox", tag: "latest", created: CREATED,
-      config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"] },
+      name: "busybox", tags: ["latest"], created: CREATED,
+      config: { Env: [`PATH=${PATH_ENV}`], Cmd: ["sh"] },
       layers: [{ layer: bbLayer, createdBy: "busybox-static from Debian bookworm, one link per applet" }],
     },
   ];
 
-  // nginx: the debian:bookworm-slim layer, then Debian's nginx as a second layer.
+  // debian under the names courses type (`docker run -it debian bash`).
   const slimTree = join(work, "debian-slim");
   cachedTree(cache, "debian-slim", ["images/oci/debian-slim"], slimTree, "images/oci/debian-slim/build.sh", []);
-  const slimLayer = await layerFromTree(slimTree, join(work, "debian-slim.tar.gz"));
-  const nginxTree = join(work, "nginx");
-  cachedTree(cache, "nginx", ["images/oci/debian-slim", "images/oci/nginx"], nginxTree, "images/oci/nginx/build.sh", [slimTree]);
-  const d = diffTrees(slimTree, nginxTree);
-  const nginxLayer = await layerFromPaths(nginxTree, d.changed, d.removed, join(work, "nginx.tar.gz"));
+  const slim = { layer: await layerFromTree(slimTree, join(work, "debian-slim.tar.gz")), createdBy: "debian:bookworm-slim (debootstrap minbase, without docs and locales)" };
   images.push({
-    name: "nginx", tag: "latest", created: CREATED,
-    config: {
-      Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-      Cmd: ["nginx", "-g", "daemon off;"],
-      ExposedPorts: { "80/tcp": {} },
-      StopSignal: "SIGQUIT",
-    },
-    layers: [
-      { layer: slimLayer, createdBy: "debian:bookworm-slim (debootstrap minbase, without docs and locales)" },
-      { layer: nginxLayer, createdBy: "apt-get install nginx; configured like the official image" },
-    ],
+    name: "debian", tags: ["bookworm-slim", "12-slim", "bookworm", "12", "latest"], created: CREATED,
+    config: { Env: [`PATH=${PATH_ENV}`], Cmd: ["bash"] },
+    layers: [slim],
   });
 
-  // debian under the names courses type (`docker run -it debian bash`): one image, one manifest.
-  for (const tag of ["bookworm-slim", "12-slim", "bookworm", "12", "latest"]) {
-    images.push({
-      name: "debian", tag, created: CREATED,
-      config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["bash"] },
-      layers: [{ layer: slimLayer, createdBy: "debian:bookworm-slim (debootstrap minbase, without docs and locales)" }],
-    });
-  }
+  /** An image of Debian packages: the debian:bookworm-slim layer, then images/oci/NAME/build.sh's additions as a second. */
+  const onDebian = async (name: string, createdBy: string) => {
+    const tree = join(work, name);
+    cachedTree(cache, name, ["images/oci/debian-slim", "images/oci/apt-install.sh", `images/oci/${name}`], tree, `images/oci/${name}/build.sh`, [slimTree]);
+    const d = diffTrees(slimTree, tree);
+    return [slim, { layer: await layerFromPaths(tree, d.changed, d.removed, join(work, `${name}.tar.gz`)), createdBy }];
+  };
+
+  images.push({
+    name: "nginx", tags: ["latest", "1.22", "1.22.1", "bookworm"], created: CREATED,
+    config: { Env: [`PATH=${PATH_ENV}`], Cmd: ["nginx", "-g", "daemon off;"], ExposedPorts: { "80/tcp": {} }, StopSignal: "SIGQUIT" },
+    layers: await onDebian("nginx", "apt-get install nginx; configured like the official image"),
+  });
+
+  // python: the official image's tags for its 3.11 on bookworm. It is slim in content (no compilers).
+  const pythonTags = ["latest", "3", "3.11", "3.11.2"].flatMap((v) => [v, `${v}-bookworm`, `${v}-slim`, `${v}-slim-bookworm`]);
+  images.push({
+    name: "python", tags: pythonTags.map((t) => t.replace(/^latest-/, "")), created: CREATED,
+    config: { Env: [`PATH=${PATH_ENV}`, "LANG=C.UTF-8", "PYTHON_VERSION=3.11.2"], Cmd: ["python3"] },
+    layers: await onDebian("python", "apt-get install python3 python3-pip python-is-python3; pip installs system-wide"),
+  });
+
+  images.push({
+    name: "redis", tags: ["latest", "7", "7.0", "7.0.15", "bookworm", "7-bookworm", "7.0-bookworm"], created: CREATED,
+    config: {
+      Env: [`PATH=${PATH_ENV}`], Entrypoint: ["docker-entrypoint.sh"], Cmd: ["redis-server"],
+      WorkingDir: "/data", ExposedPorts: { "6379/tcp": {} },
+    },
+    layers: await onDebian("redis", "apt-get install redis-server; started like the official image"),
+  });
 
   // hello-world: one tiny static program that prints our greeting.
   const helloTree = join(work, "hello-world");
@@ -125,7 +135,7 @@ async function buildImages(cache: string, out: string, work: string): Promise<vo
   writeFileSync(join(helloTree, "hello"), helloElf(readFileSync(join(repo, "images/oci/hello-world/message.txt"), "utf8")), { mode: 0o755 });
   const helloLayer = await layerFromTree(helloTree, join(work, "hello-world.tar.gz"));
   images.push({
-    name: "hello-world", tag: "latest", created: CREATED,
+    name: "hello-world", tags: ["latest"], created: CREATED,
     config: { Cmd: ["/hello"] },
     layers: [{ layer: helloLayer, createdBy: "a static i386 program written by images/oci/hello-world/elf.ts" }],
   });

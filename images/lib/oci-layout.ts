@@ -24,9 +24,9 @@ export interface RunConfig {
 }
 
 export interface ImageSpec {
-  /** Repository and tag as users type them: "nginx", "latest". */
+  /** Repository and tags as users type them: "nginx", ["latest"]. Every tag names the same manifest. */
   name: string;
-  tag: string;
+  tags: string[];
   config: RunConfig;
   /** One entry per layer, in order: what made it (the "created_by" of the image history). */
   layers: { layer: Layer; createdBy: string }[];
@@ -65,18 +65,18 @@ interface OciIndex {
   manifests: Descriptor[];
 }
 
-/** The image's reference in the layout's index: "<repository>:<tag>" as the registry names it. */
-export function refName(spec: ImageSpec): string {
-  const repo = spec.name.includes("/") ? spec.name : `library/${spec.name}`;
-  return `${repo}:${spec.tag}`;
+/** A reference in the layout's index: "<repository>:<tag>" as the registry names it. */
+export function refName(name: string, tag: string): string {
+  const repo = name.includes("/") ? name : `library/${name}`;
+  return `${repo}:${tag}`;
 }
 
 /**
- * Adds an image to the OCI layout in `dir` (creating it): its blobs, and a manifest entry in
- * index.json named by org.opencontainers.image.ref.name. Images share blobs (nginx and
- * debian:bookworm-slim share their base layer). Returns the manifest's descriptor.
+ * Adds an image to the OCI layout in `dir` (creating it): its blobs, and one entry in index.json per
+ * tag, named by org.opencontainers.image.ref.name, all pointing at the one manifest. Images share
+ * blobs (nginx and debian:bookworm-slim share their base layer). Returns the manifest's digest.
  */
-export function addToOciLayout(dir: string, spec: ImageSpec): Descriptor {
+export function addToOciLayout(dir: string, spec: ImageSpec): string {
   mkdirSync(join(dir, "blobs", "sha256"), { recursive: true });
   writeFileSync(join(dir, "oci-layout"), canonicalJson({ imageLayoutVersion: "1.0.0" }));
 
@@ -90,20 +90,18 @@ export function addToOciLayout(dir: string, spec: ImageSpec): Descriptor {
   });
 
   const manifest = canonicalJson({ schemaVersion: 2, mediaType: MEDIA.manifest, config: configDesc, layers: layerDescs });
-  const manifestDesc: Descriptor = {
-    mediaType: MEDIA.manifest,
-    digest: sha256(manifest),
-    size: manifest.length,
-    annotations: { "org.opencontainers.image.ref.name": refName(spec) },
-  };
-  writeFileSync(blobPath(dir, manifestDesc.digest), manifest);
+  const digest = sha256(manifest);
+  writeFileSync(blobPath(dir, digest), manifest);
 
   const indexPath = join(dir, "index.json");
   const index: OciIndex = existsSync(indexPath)
     ? (JSON.parse(readFileSync(indexPath, "utf8")) as OciIndex)
     : { schemaVersion: 2, mediaType: MEDIA.index, manifests: [] };
-  index.manifests = index.manifests.filter((m) => m.annotations?.["org.opencontainers.image.ref.name"] !== refName(spec));
-  index.manifests.push(manifestDesc);
+  for (const tag of spec.tags) {
+    const ref = refName(spec.name, tag);
+    index.manifests = index.manifests.filter((m) => m.annotations?.["org.opencontainers.image.ref.name"] !== ref);
+    index.manifests.push({ mediaType: MEDIA.manifest, digest, size: manifest.length, annotations: { "org.opencontainers.image.ref.name": ref } });
+  }
   writeFileSync(indexPath, canonicalJson(index));
-  return manifestDesc;
+  return digest;
 }

@@ -25,12 +25,15 @@ export class RegistryError extends Error {
     readonly code: ErrorCode,
     readonly detail?: unknown,
     readonly headers: Record<string, string> = {},
+    /** The spec's human-readable message, when the code's stock one would not help the reader. */
+    readonly explanation?: string,
   ) {
-    super(`${code}: ${ERROR_CODES[code].message}`);
+    super(`${code}: ${explanation ?? ERROR_CODES[code].message}`);
   }
 
   toResponse(method: string): Response {
-    const { status, message } = ERROR_CODES[this.code];
+    const { status } = ERROR_CODES[this.code];
+    const message = this.explanation ?? ERROR_CODES[this.code].message;
     const body = JSON.stringify({ errors: [{ code: this.code, message, detail: this.detail ?? null }] });
     return new Response(method === "HEAD" ? null : body, {
       status,

@@ -111,6 +111,18 @@ describe("registry: reading", () => {
     expect(await errorCode(bad)).toBe("NAME_INVALID");
   });
 
+  it("tells a pull of an image it lacks that there is no internet, and what it holds instead", async () => {
+    const message = async (res: Response) => ((await res.json()) as { errors: { message: string }[] }).errors[0]!.message;
+    const tag = await call("GET", `${HUB}/v2/library/busybox/manifests/1.36`);
+    expect(tag.status).toBe(404);
+    expect(await message(tag)).toBe("this playground has no internet, and its registry holds no busybox:1.36; busybox's tags here: latest");
+    const repo = await call("GET", `${HUB}/v2/library/alpine/manifests/latest`);
+    expect(repo.status).toBe(404);
+    expect(await message(repo)).toBe("this playground has no internet, and its registry holds no alpine:latest; its images: busybox, and the images you push");
+    const byDigest = await call("GET", `${HUB}/v2/library/alpine/manifests/sha256:${"0".repeat(64)}`);
+    expect(await message(byDigest)).toBe("manifest unknown to registry");
+  });
+
   it("serves blobs whole and by range, and refuses a range past the end", async () => {
     const url = `${HUB}/v2/library/busybox/blobs/${seed.layerDigest}`;
     expect(new Uint8Array(await (await call("GET", url)).arrayBuffer())).toEqual(seed.layer);

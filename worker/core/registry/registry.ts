@@ -74,10 +74,26 @@ export function createRegistry(content: RegistryContent, options: RegistryOption
     return content.resolveTag(repo, reference);
   }
 
+  /**
+   * What a pull of a name this registry lacks is told instead. Docker prints it after "manifest
+   * unknown:", and a learner whose tutorial says `docker run alpine` learns why it fails here (no
+   * internet) and what would run.
+   */
+  async function missingImageMessage(repo: string, reference: string): Promise<string | undefined> {
+    if (isDigest(reference)) return undefined;
+    const short = (name: string) => name.replace(/^library\//, "");
+    const all = await content.allTags();
+    const tags = [...(all.get(repo)?.keys() ?? [])].sort();
+    const lacks = `this playground has no internet, and its registry holds no ${short(repo)}:${reference}`;
+    if (tags.length) return `${lacks}; ${short(repo)}'s tags here: ${tags.join(", ")}`;
+    const official = [...all.keys()].filter((name) => name.startsWith("library/") && all.get(name)!.size).map(short).sort();
+    return `${lacks}; its images: ${[...official, "and the images you push"].join(", ")}`;
+  }
+
   async function getManifest(req: Request, repo: string, reference: string): Promise<Response> {
     const digest = await manifestDigest(repo, reference);
     const bytes = digest && (await content.getBlob(digest));
-    if (!digest || !bytes) throw new RegistryError("MANIFEST_UNKNOWN", { name: repo, reference });
+    if (!digest || !bytes) throw new RegistryError("MANIFEST_UNKNOWN", { name: repo, reference }, {}, digest ? undefined : await missingImageMessage(repo, reference));
     let mediaType: string | undefined;
     try {
       mediaType = (JSON.parse(new TextDecoder().decode(bytes)) as ParsedManifest).mediaType;
