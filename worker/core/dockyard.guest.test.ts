@@ -333,6 +333,16 @@ describe("the guest", () => {
     expect(r.status).toBe(0);
   }, STEP_MS);
 
+  it("adds a user in a Dockerfile FROM busybox and runs the image as that user", async () => {
+    const r = await sh(
+      'mkdir -p /tmp/u && cd /tmp/u && printf "FROM busybox\\nRUN addgroup -S web && adduser -D -G web app\\nUSER app\\nWORKDIR /home/app\\nCMD id && pwd\\n" > Dockerfile' +
+        " && docker build -q -t u . >/dev/null && docker run --rm u; s=$?; docker rmi u >/dev/null; exit $s",
+    );
+    expect(r.out).toContain("uid=1000(app) gid=100(web) groups=100(web)");
+    expect(r.out).toMatch(/^\/home\/app$/m);
+    expect(r.status).toBe(0);
+  }, STEP_MS);
+
   it("builds and runs a course's Python Dockerfile: FROM python, pip install -r requirements.txt, CMD python app.py", async () => {
     const r = await sh(`mkdir -p /tmp/py && cd /tmp/py && : > requirements.txt && cat > app.py <<'PY'
 import sys, sqlite3, ssl, json
@@ -348,13 +358,17 @@ docker build -q -t pyapp . >/dev/null && docker run --rm pyapp && docker run --r
   it("serves redis to other containers on a network, as the official image does", async () => {
     const r = await sh(
       "docker network create rn >/dev/null && docker run -d --name cache --network rn redis >/dev/null" +
-        " && for i in $(seq 60); do docker exec cache redis-cli ping 2>/dev/null | grep -q PONG && break; sleep 1; done" +
+        // the official image's docs: a config file of one's own, given to redis-server
+        " && mkdir -p /tmp/rconf && echo 'maxmemory 10mb' > /tmp/rconf/redis.conf" +
+        " && docker run -d --name conf --network rn -v /tmp/rconf:/usr/local/etc/redis redis redis-server /usr/local/etc/redis/redis.conf >/dev/null" +
+        " && for c in cache conf; do for i in $(seq 60); do docker exec $c redis-cli ping 2>/dev/null | grep -q PONG && break; sleep 1; done; done" +
         " && docker run --rm --network rn redis redis-cli -h cache incr hits" +
         " && docker run --rm --network rn redis redis-cli -h cache incr hits" +
+        " && docker run --rm --network rn redis redis-cli -h conf config get maxmemory" +
         " && docker exec cache stat -c 'server user %U in %n' /proc/1 && docker exec cache pwd;" +
-        " s=$?; docker rm -f cache >/dev/null; docker network rm rn >/dev/null; exit $s",
+        " s=$?; docker rm -f cache conf >/dev/null; docker network rm rn >/dev/null; exit $s",
     );
-    expect(r.out).toMatch(/^1\n2\n/m);
+    expect(r.out).toMatch(/^1\n2\nmaxmemory\n10485760\n/m);
     expect(r.out).toContain("server user redis in /proc/1");
     expect(r.out).toMatch(/^\/data$/m);
     expect(r.status).toBe(0);

@@ -14,3 +14,6 @@ chroot "$vmroot" /bin/busybox --list-full | while read -r applet; do
 done
 printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nwww-data:x:33:33:www-data:/var/www:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n' > "$tree/etc/passwd"
 printf 'root:x:0:\ndaemon:x:1:\nwww-data:x:33:\nnogroup:x:65534:\n' > "$tree/etc/group"
+# Debian's busybox is built without adduser and addgroup, which Dockerfiles use: ours take their options.
+here=$(cd "$(dirname "$0")" && pwd)
+install -m 755 "$here/adduser" "$here/addgroup" "$tree/usr/sbin/"
