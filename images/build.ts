@@ -9,13 +9,13 @@
 //   snapshot-<key>.bin  v86's state of this build booted to Docker-ready, zstd (images/snapshot.ts)
 //   oci/            one OCI image layout holding the seed images (busybox, debian, nginx, python, redis, hello-world),
 //                   served to the guest by the registry in worker/core/registry
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { recipeHash } from "./lib/recipe-hash";
+import { cachedTree, debianSlimTree, PATH_ENV, run } from "./lib/stages";
 import { diffTrees } from "./lib/tree-diff";
 import { layerFromPaths, layerFromTree } from "./lib/tar-layer";
 import { addToOciLayout, type ImageSpec } from "./lib/oci-layout";
@@ -23,20 +23,15 @@ import { helloElf } from "./oci/hello-world/elf";
 import { BOOT_FILE_NAMES, DISK_CHUNK_DIR, type GuestManifest } from "../worker/core/vm/guest-manifest";
 import { chunkDisk, RAW_DISK } from "./lib/disk-chunks";
 import { ensureSnapshot } from "./snapshot";
+import { ensureI386Exec } from "./lib/i386-exec";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Bump when the build's own logic changes in a way the recipe files do not show. */
 const BUILDER_VERSION = "2";
 /** Lazy-loading granularity of the root disk: small enough that the guest fetches little it does not read. */
 const DISK_CHUNK_BYTES = 256 * 1024;
-/** The raw root disk, kept beside the site for QEMU (npm run bench); not served. */
+/** The images' creation time: fixed, so that the same recipes give the same digests. */
 const CREATED = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 1700000000) * 1000).toISOString();
-const PATH_ENV = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-function run(cmd: string, args: string[]): void {
-  console.error(`+ ${cmd} ${args.join(" ")}`);
-  execFileSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, PATH: PATH_ENV } });
-}
 
 async function sha256File(path: string): Promise<string> {
   const h = createHash("sha256");
@@ -50,31 +45,12 @@ function walkFiles(dir: string, base = dir): string[] {
   );
 }
 
-/**
- * Builds a tree with `script args…` once per hash of its inputs and keeps it as a tar in the
- * cache: debootstrap and apt are most of a build, and changing an init script should not redo them.
- */
-function cachedTree(cache: string, name: string, inputs: string[], tree: string, script: string, args: string[]): void {
-  const key = recipeHash(repo, inputs, `${name}\0${args.length}`).slice(0, 16);
-  const tar = join(cache, "stages", `${name}-${key}.tar`);
-  rmSync(tree, { recursive: true, force: true });
-  if (existsSync(tar)) {
-    mkdirSync(tree, { recursive: true });
-    run("tar", ["--numeric-owner", "-xpf", tar, "-C", tree]);
-    return;
-  }
-  run(join(repo, script), [tree, ...args]);
-  mkdirSync(join(cache, "stages"), { recursive: true });
-  run("tar", ["--numeric-owner", "-cpf", `${tar}.partial`, "-C", tree, "."]);
-  renameSync(`${tar}.partial`, tar);
-}
-
 async function buildImages(cache: string, out: string, work: string): Promise<void> {
   const site = join(out, "site");
   const oci = join(site, "oci");
   mkdirSync(oci, { recursive: true });
   const vmRoot = join(work, "rootfs");
-  cachedTree(cache, "vm-rootfs", ["images/vm/packages.txt", "images/vm/build-rootfs.sh"], vmRoot, "images/vm/build-rootfs.sh", []);
+  cachedTree(repo, cache, "vm-rootfs", ["images/vm/packages.txt", "images/vm/build-rootfs.sh"], vmRoot, "images/vm/build-rootfs.sh", []);
 
   // busybox: one layer.
   const bbTree = join(work, "busybox");
@@ -90,7 +66,7 @@ async function buildImages(cache: string, out: string, work: string): Promise<vo
 
   // debian under the names courses type (`docker run -it debian bash`).
   const slimTree = join(work, "debian-slim");
-  cachedTree(cache, "debian-slim", ["images/oci/debian-slim"], slimTree, "images/oci/debian-slim/build.sh", []);
+  debianSlimTree(repo, cache, slimTree);
   const slim = { layer: await layerFromTree(slimTree, join(work, "debian-slim.tar.gz")), createdBy: "debian:bookworm-slim (debootstrap minbase, without docs and locales)" };
   images.push({
     name: "debian", tags: ["bookworm-slim", "12-slim", "bookworm", "12", "latest"], created: CREATED,
@@ -101,7 +77,7 @@ async function buildImages(cache: string, out: string, work: string): Promise<vo
   /** An image of Debian packages: the debian:bookworm-slim layer, then images/oci/NAME/build.sh's additions as a second. */
   const onDebian = async (name: string, createdBy: string) => {
     const tree = join(work, name);
-    cachedTree(cache, name, ["images/oci/debian-slim", "images/oci/apt-install.sh", `images/oci/${name}`], tree, `images/oci/${name}/build.sh`, [slimTree]);
+    cachedTree(repo, cache, name, ["images/oci/debian-slim", "images/oci/apt-install.sh", `images/oci/${name}`], tree, `images/oci/${name}/build.sh`, [slimTree]);
     const d = diffTrees(slimTree, tree);
     return [slim, { layer: await layerFromPaths(tree, d.changed, d.removed, join(work, `${name}.tar.gz`)), createdBy }];
   };
@@ -188,6 +164,7 @@ async function main(): Promise<void> {
     console.error(`images: up to date (${build.slice(0, 16)})`);
   } else {
     if (process.getuid?.() !== 0) throw new Error("building the images needs root (debootstrap and chroot): run as root or with sudo");
+    if (ensureI386Exec() === "qemu-user") console.error("images: this kernel runs no i386 programs; the build runs them under qemu-user-static (slower)");
     const partial = `${out}.partial`;
     const work = join(cache, "work");
     rmSync(partial, { recursive: true, force: true });

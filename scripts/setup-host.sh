@@ -15,3 +15,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 node -e 'const [a]=process.versions.node.split(".");if(+a<20){console.error("Node 20 or newer is needed, this is "+process.version);process.exit(1)}'
 npm ci --no-audit --no-fund
+# The guest is built by running i386 programs in a chroot. A host whose kernel runs none (IA-32
+# emulation off) runs them under QEMU's user-mode emulator, which the image build registers.
+if ! npx tsx images/lib/i386-exec.ts --check; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  dpkg-query -W -f='${Status}' qemu-user-static 2>/dev/null | grep -q 'ok installed' ||
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends qemu-user-static
+fi

@@ -9,6 +9,7 @@ import type { GuestMachine } from "./vm/guest-machine";
 import { DOCKYARD_JIT } from "./vm/jit-config";
 import type { GuestPort } from "./net/port-watch";
 import { fileSeed } from "../platform/node/file-seed";
+import { dirMirror } from "../platform/node/dir-mirror";
 import { DEFAULT_GUEST_DIR, loadGuest, WASM_PATH, type LoadedGuest } from "../platform/node/guest-files";
 
 const BOOT_MS = 8 * 60 * 1000;
@@ -57,6 +58,7 @@ beforeAll(async () => {
     wasmPath: WASM_PATH,
     store: new MemoryBlobStore(),
     seed: fileSeed(join(DEFAULT_GUEST_DIR, "oci")),
+    debianMirror: dirMirror(),
   });
   vm = dockyard.vm;
   await vm.waitFor("docker-ready", BOOT_MS);
@@ -354,6 +356,31 @@ docker build -q -t pyapp . >/dev/null && docker run --rm pyapp && docker run --r
     expect(r.out).toMatch(/^pip 23\.\d+(\.\d+)? from \S+ \(python 3\.11\)$/m);
     expect(r.status).toBe(0);
   }, STEP_MS);
+
+  it("installs Debian packages with apt-get in a Dockerfile, from the playground's Debian mirror", async () => {
+    const r = await sh(`mkdir -p /tmp/apt && cd /tmp/apt && cat > Dockerfile <<'DOCKERFILE'
+FROM debian:bookworm
+RUN apt-get update && apt-get install -y curl jq
+CMD curl --version | head -1 && echo '{"a":[1,2]}' | jq -c .a
+DOCKERFILE
+docker build --progress=plain -t aptapp . 2>&1 | grep -E 'Get:|Fetched|Setting up (curl|jq) '; docker run --rm aptapp; s=$?; docker rmi aptapp >/dev/null; exit $s`);
+    // apt's own lines: the real signed index and the packages, from deb.debian.org as in any Debian
+    expect(r.out).toMatch(/Get:1 http:\/\/deb\.debian\.org\/debian bookworm InRelease/);
+    expect(r.out).toMatch(/Get:\d+ http:\/\/deb\.debian\.org\/debian bookworm\/main i386 Packages/);
+    expect(r.out).toMatch(/Setting up curl \(7\.88\./);
+    expect(r.out).toMatch(/^curl 7\.88\.\S+ \(i686-pc-linux-gnu\)/m);
+    expect(r.out).toMatch(/^\[1,2\]$/m);
+    expect(r.status).toBe(0);
+  }, PULL_MS);
+
+  it("says why a package the mirror lacks, or any other site, cannot be reached: there is no internet", async () => {
+    const r = await sh(
+      "docker run --rm debian sh -c 'apt-get update -qq && apt-get install -y emacs-nox' 2>&1 | tail -4;" +
+        " docker run --rm busybox wget -O- http://example.com/ 2>&1",
+    );
+    expect(r.out).toMatch(/E: Failed to fetch http:\/\/deb\.debian\.org\/debian\/pool\/\S+ +404 +Not Found: this playground has no internet, and its Debian mirror holds only some packages/);
+    expect(r.out).toMatch(/502 Bad Gateway: this playground has no internet/);
+  }, PULL_MS);
 
   it("serves redis to other containers on a network, as the official image does", async () => {
     const r = await sh(

@@ -1,8 +1,9 @@
 // Composition root: builds the guest, the registry and the guest network and wires them.
 // The only file that knows all the parts; platforms give it files, a blob store and a seed.
 import { exchange, type HttpRequestData, type HttpResponseData } from "./net/http-client";
-import { serveHttp } from "./net/http1";
+import { serveHttp, type FetchHandler } from "./net/http1";
 import { GuestNetwork, REGISTRY_PORT } from "./net/guest-network";
+import { outboundHttp, OUTBOUND_HTTP_PORT, type MirrorFiles } from "./net/outbound-http";
 import { watchPorts, type GuestPort } from "./net/port-watch";
 import { RegistryContent, type ContentEvents } from "./registry/content";
 import { createRegistry, type RegistryHandler } from "./registry/registry";
@@ -75,6 +76,8 @@ export interface DockyardOptions {
   seed?: SeedSource;
   events?: ContentEvents;
   mtu?: number;
+  /** The site's partial Debian mirror (images/deb-mirror), which apt in containers reaches as deb.debian.org. */
+  debianMirror?: MirrorFiles;
   /** false: boot cold even when the build has a snapshot (default true) */
   resume?: boolean;
   /** A machine saved earlier (Dockyard.save) to resume before the build's snapshot. */
@@ -118,10 +121,12 @@ export const REGISTRY_HOST = "registry.local";
  */
 export const HUB_HOSTS = ["registry-1.docker.io", "index.docker.io"];
 
-/** What the guest reaches on the network (the registry, the port reports), and how we reach it. */
-function attachNetwork(vm: GuestMachine, registry: RegistryHandler, onPorts?: (ports: GuestPort[]) => void): GuestNetwork {
+/** What the guest reaches on the network (the registry, the port reports, Debian's mirror), and how we reach it. */
+function attachNetwork(vm: GuestMachine, registry: RegistryHandler, outbound: FetchHandler, onPorts?: (ports: GuestPort[]) => void): GuestNetwork {
   const net = new GuestNetwork(vm.emulator);
   net.listen(REGISTRY_PORT, (conn) => serveHttp(conn, registry, `http://${REGISTRY_HOST}:${REGISTRY_PORT}`));
+  // (a request without a Host header names no site: it is answered as one outside the mirror)
+  net.listen(OUTBOUND_HTTP_PORT, (conn) => serveHttp(conn, outbound, "http://no-host"));
   watchPorts(net, onPorts ?? (() => undefined)); // listened to even when unused: the guest retries until taken
   return net;
 }
@@ -133,8 +138,10 @@ function attachNetwork(vm: GuestMachine, registry: RegistryHandler, onPorts?: (p
 export async function startDockyard(options: DockyardOptions): Promise<Dockyard> {
   const content = new RegistryContent(options.store, options.seed, options.events);
   const registry = createRegistry(content, { authHosts: [REGISTRY_HOST, ...HUB_HOSTS], httpsHosts: HUB_HOSTS });
+  const outbound = outboundHttp(options.debianMirror);
+  const emulatorOptions = { wasmPath: options.wasmPath, mtu: options.mtu };
   const machine = (vm: GuestMachine): { vm: GuestMachine; net: GuestNetwork } => {
-    const net = attachNetwork(vm, registry, options.onPorts);
+    const net = attachNetwork(vm, registry, outbound, options.onPorts);
     options.onMachine?.(vm);
     return { vm, net };
   };
@@ -152,7 +159,7 @@ export async function startDockyard(options: DockyardOptions): Promise<Dockyard>
   /** A machine from a saved state, Docker-ready; throws when the state does not resume. */
   const resume = async (snapshot: ArrayBuffer, onSnapshotDisk: boolean): Promise<Dockyard> => {
     const files = await options.guest.machineFiles(onSnapshotDisk);
-    const m = machine(new GuestMachine({ files, snapshot, wasmPath: options.wasmPath, mtu: options.mtu }));
+    const m = machine(new GuestMachine({ files, snapshot, ...emulatorOptions }));
     try {
       await m.vm.waitFor("docker-ready", 10 * 60 * 1000); // the thaw times out well before this
       return done(m, true, onSnapshotDisk);
@@ -182,5 +189,5 @@ export async function startDockyard(options: DockyardOptions): Promise<Dockyard>
     if (reason) options.onColdBoot?.(reason);
   }
   const [files, boot] = await Promise.all([options.guest.machineFiles(false), options.guest.bootFiles()]);
-  return done(machine(new GuestMachine({ files: { ...files, ...boot }, wasmPath: options.wasmPath, mtu: options.mtu })), false, false);
+  return done(machine(new GuestMachine({ files: { ...files, ...boot }, ...emulatorOptions })), false, false);
 }

@@ -5,7 +5,7 @@
 //   192.168.86.1     the router; the guest's /etc/hosts names it registry.local and hub.dockyard.internal
 //   :5000            our OCI registry (REGISTRY_PORT), for any address the guest dials
 //   :5001            the guest's list of listening ports (PORT_WATCH_PORT, net/port-watch.ts)
-//   :80              taken by v86 itself: turned into a fetch() by the browser
+//   :80              outbound HTTP, for any address: net/outbound-http.ts (Debian's mirror, else no internet)
 import type { Emulator, GuestTcpConnection } from "../vm/emulator";
 import { keepDataSentWithFin } from "./v86-tcp";
 

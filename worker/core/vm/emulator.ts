@@ -90,7 +90,8 @@ export interface V86Instance {
   add_listener<K extends keyof EmulatorEvents>(e: K, fn: (arg: EmulatorEvents[K]) => void): void;
   remove_listener<K extends keyof EmulatorEvents>(e: K, fn: (arg: EmulatorEvents[K]) => void): void;
   serial_send_bytes(port: number, data: Uint8Array): void;
-  bus: { send(name: string, value: unknown): void };
+  /** v86's event bus; `listeners`: each event's listeners, with the object each was registered for */
+  bus: { send(name: string, value: unknown): void; listeners: Record<string, { this_value: unknown }[] | undefined> };
   run(): Promise<void>;
   stop(): Promise<void>;
   destroy(): Promise<void>;
@@ -162,10 +163,24 @@ export class Emulator {
     this.started = snapshot === undefined ? Promise.resolve() : this.resume(snapshot);
     const off = this.on("emulator-loaded", () => {
       off();
+      this.leavePort80();
       const cpu = this.v86.v86.cpu;
       cpu.wm.exports.set_jit_config!(JIT_CONFIG_MAX_PAGES, JIT_MAX_PAGES);
       this.countJit(cpu);
     });
+  }
+
+  /**
+   * v86's network adapter answers the guest's connections to port 80 of any address itself: it
+   * turns each request into a fetch() from this thread, which reaches the playground's own origin
+   * (same-origin) and any site that allows CORS, and it answers without a length or keep-alive,
+   * which apt cannot use. Dockyard serves port 80 itself (net/outbound-http.ts), so v86's listener
+   * is taken off the bus; without one of ours, the guest gets a reset, as from a closed port.
+   * (v86 makes its adapter as it loads, before the guest runs.)
+   */
+  private leavePort80(): void {
+    const listeners = this.v86.bus.listeners["tcp-connection"];
+    if (listeners) this.v86.bus.listeners["tcp-connection"] = listeners.filter((l) => l.this_value !== this.v86.network_adapter);
   }
 
   private countJit(cpu: V86Cpu): void {

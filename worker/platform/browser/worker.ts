@@ -12,6 +12,7 @@ import { FileCache } from "./file-cache";
 import { loadManifest } from "./guest-fetch";
 import { guestFiles } from "./guest-loader";
 import { IdbBlobStore } from "./idb-blob-store";
+import { siteMirror } from "./site-mirror";
 import { discardSession, loadSession, saveSession, sessionInfo } from "./session-store";
 
 /** Terminal output is sent at most this often, so a flood (`yes`) costs the page one message per frame. */
@@ -87,6 +88,8 @@ const api: DockyardApi = {
         wasmPath: v86WasmUrl,
         store: new IdbBlobStore(),
         seed,
+        // The site's Debian mirror sits beside the guest's files: <site>/apt/ (images/deb-mirror.ts).
+        debianMirror: siteMirror(new URL("../apt/", new URL(`${base}/`, self.location.href)).href),
         session,
         onSessionLost: (reason) => emit({ type: "notice", message: `Your saved session did not resume (${reason}); starting a fresh machine.` }),
         events: {

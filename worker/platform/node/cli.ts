@@ -13,6 +13,7 @@ import { startDockyard } from "../../core/dockyard";
 import { MemoryBlobStore } from "../../core/store/blob-store";
 import { DirBlobStore } from "./dir-blob-store";
 import { fileSeed } from "./file-seed";
+import { dirMirror } from "./dir-mirror";
 import { DEFAULT_GUEST_DIR, loadGuest, WASM_PATH } from "./guest-files";
 
 /** Generous: a cold boot to Docker ready takes about a minute on a busy 2-core host. */
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
     wasmPath: WASM_PATH,
     store: values.store ? new DirBlobStore(values.store) : new MemoryBlobStore(),
     seed: fileSeed(join(guestDir, "oci")),
+    debianMirror: dirMirror(),
     mtu: process.env.DOCKYARD_MTU ? Number(process.env.DOCKYARD_MTU) : undefined,
     resume: !values.cold,
     onColdBoot: (reason) => {
