@@ -82,8 +82,9 @@ describe("the guest", () => {
     expect((await sh("docker run --rm busybox true")).status).toBe(0);
     const more = disk.loadedChunks().filter((i) => !before.has(i));
     // 32 without the list. Not 0: ext4 puts a new directory (Docker's for the container) in a block
-    // group picked partly at random, whose bitmaps differ from the recorded run's (seen: 0 to 9).
-    expect(more.length).toBeLessThanOrEqual(12);
+    // group picked partly at random, whose bitmaps differ from the recorded run's (seen: 0 to 9 on
+    // one build, up to 15 on a build made on another machine).
+    expect(more.length).toBeLessThanOrEqual(20);
   }, STEP_MS);
 
   it("runs Docker on overlay2 with cgroup v2", async () => {
