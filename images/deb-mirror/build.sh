@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# A partial Debian mirror, for apt inside containers: bookworm's real signed index (InRelease, and
-# the i386 Packages.xz it names) and the .deb files of packages.txt with all they pull in on top of
-# debian:bookworm-slim. Laid out as deb.debian.org's /debian/, served as static files; the worker
-# sends the guest's requests for deb.debian.org there (worker/core/net/outbound-http.ts).
+# A partial Debian mirror, for apt inside containers: the .deb files of packages.txt with all they
+# pull in on top of debian:bookworm-slim, each checked against bookworm's signed index, and an
+# index of just these (index.sh). Laid out as deb.debian.org's /debian/, served as static files;
+# the worker sends the guest's requests for deb.debian.org there (worker/core/net/outbound-http.ts).
 # Usage: build.sh TREE OUT   (TREE: a copy of debian-slim's tree, changed here; OUT: the mirror)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,16 +24,15 @@ cp /etc/resolv.conf "$tree/etc/resolv.conf"
 ok=""; for i in 1 2 3; do chroot "$tree" apt-get update -qq >&2 && ok=1 && break; echo "apt-get update failed (try $i)" >&2; sleep 5; done
 [ -n "$ok" ] || { echo "apt-get update failed 3 times" >&2; exit 1; }
 
-# The index exactly as apt just read it: its InRelease, and the Packages.xz whose hash that names,
-# by hash (Debian keeps by-hash files a while after a new index), under both names apt asks.
-dist=$out/debian/dists/bookworm
-mkdir -p "$dist"
-cp "$tree/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease" "$dist/InRelease"
+# Debian's index exactly as apt just read it: its InRelease (apt checked the signature), and the
+# Packages.xz whose hash that names, by hash (Debian keeps by-hash files a while after a new index).
+debian=$out/debian-index
+mkdir -p "$debian"
+cp "$tree/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease" "$debian/InRelease"
 index=main/binary-i386/Packages.xz
-sha=$(awk -v f="$index" '/^SHA256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && $3 == f { print $1 }' "$dist/InRelease")
+sha=$(awk -v f="$index" '/^SHA256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && $3 == f { print $1 }' "$debian/InRelease")
 [ -n "$sha" ] || { echo "no $index in InRelease" >&2; exit 1; }
-fetch "$mirror/dists/bookworm/main/binary-i386/by-hash/SHA256/$sha" "$dist/main/binary-i386/by-hash/SHA256/$sha" "SHA256:$sha"
-ln "$dist/main/binary-i386/by-hash/SHA256/$sha" "$dist/$index"
+fetch "$mirror/dists/bookworm/main/binary-i386/by-hash/SHA256/$sha" "$debian/Packages.xz" "SHA256:$sha"
 
 # The packages, as apt would fetch them in a container of debian:bookworm-slim: each line of
 # --print-uris is 'URL' FILE SIZE MD5Sum:HASH, the URL's path percent-encoded.
@@ -43,5 +42,8 @@ while read -r url _file _size hash; do
   path=${url#"$origin"/}
   path=$(printf '%b' "${path//%/\\x}")   # %2b → +: files are named as apt's URLs decode
   fetch "$mirror/${url#"$origin"/}" "$out/debian/$path" "$hash"
-done < "$out/uris.txt"
+  echo "$path"
+done < "$out/uris.txt" > "$out/files.txt"
+chroot "$tree" dpkg-query -W -f '${Package} ${Version}\n' > "$out/installed.txt"
+"$here/index.sh" "$debian/InRelease" "$debian/Packages.xz" "$out/files.txt" "$out/installed.txt" "$out/debian/dists/bookworm"
 echo "deb-mirror: $(wc -l < "$out/uris.txt") packages, $(du -sh "$out/debian" | cut -f1)" >&2

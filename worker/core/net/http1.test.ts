@@ -28,6 +28,17 @@ function fakeStream() {
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
 describe("serveHttp", () => {
+  it("answers a TLS ClientHello at once in plain HTTP and closes, so the client falls back to HTTP", async () => {
+    const s = fakeStream();
+    let asked = false;
+    serveHttp(s.stream, async () => ((asked = true), new Response("no")), "http://fallback");
+    s.send(new Uint8Array([0x16, 0x03, 0x01, 0x01, 0x2c, 0x01, 0x00, 0x01, 0x28, 0x03, 0x03]));
+    await tick();
+    expect(s.text()).toMatch(/^HTTP\/1.1 400 Bad Request\r\n[^]*Connection: close\r\n\r\nthis server speaks plain HTTP, not TLS\n$/);
+    expect(s.closed).toBe(true);
+    expect(asked).toBe(false);
+  });
+
   it("answers requests split across segments, in order, on one keep-alive connection", async () => {
     const seen: string[] = [];
     const s = fakeStream();

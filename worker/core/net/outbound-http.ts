@@ -1,9 +1,9 @@
 // The guest's plain HTTP out of the machine: port 80 of any address (the guest's DNS is v86's,
 // which answers every name with one address; net/http1.ts serves the connections, vm/emulator.ts
 // takes port 80 from v86). The playground has no internet, so this serves one site: Debian's
-// package mirror, deb.debian.org, from the partial copy the site carries (images/deb-mirror:
-// bookworm's signed index and the packages courses install). `apt-get update && apt-get install -y
-// curl` works in a container; a package the copy lacks, and every other site, gets an HTTP error
+// package mirror, deb.debian.org, from the partial copy the site carries (images/deb-mirror: the
+// packages courses install, and an index of just those). `apt-get update && apt-get install -y
+// curl` works in a container; a file the copy lacks, and every other site, gets an HTTP error
 // whose reason says why (apt, wget and pip print it).
 //
 // Safe by default: v86 would answer these with the worker's own fetch(), which reaches the
