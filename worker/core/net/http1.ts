@@ -155,8 +155,9 @@ export function serveHttp(stream: ByteStream, handler: FetchHandler, origin: str
     for (;;) {
       // A TLS ClientHello (a handshake record starts 0x16): answered at once in plain HTTP, as
       // any plain HTTP server would, so the client learns this is no HTTPS server now rather than
-      // after its handshake timeout. Docker and BuildKit try a registry over HTTPS first, then
-      // fall back to HTTP on exactly this answer; a silent server cost every FROM 10 s.
+      // after its handshake timeout. BuildKit tries dockerd's registry mirror over HTTPS first (it
+      // drops the mirror's http://), then falls back to HTTP on this answer; a silent server made
+      // a `FROM` of an image not yet pulled wait 37 s in its metadata step, against 7 s now.
       if (!head && queue.length > 0 && queue.peek(1)[0] === 0x16) return fail(400, "this server speaks plain HTTP, not TLS\n");
       if (!head) {
         const end = queue.indexOf(CRLFCRLF, MAX_HEAD_BYTES + 4);
