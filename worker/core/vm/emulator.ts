@@ -60,6 +60,18 @@ export type EmulatorOptions = {
   | { files: MachineFiles; snapshot: ArrayBuffer }
 );
 
+/** One look at the CPU (Emulator.sampleCpu). */
+export interface CpuSample {
+  /** guest instructions executed since the last sample */
+  instructions: number;
+  /** in the kernel (CPL 0) rather than a user program */
+  kernel: boolean;
+  /** the next instruction's linear address */
+  eip: number;
+  /** in the kernel: the base of the current CPU's per-CPU area */
+  percpuBase: number | undefined;
+}
+
 /** A TCP connection the guest opened, as v86's network adapter hands it over. */
 export interface GuestTcpConnection {
   /** the port the guest dialed */
@@ -112,6 +124,15 @@ interface V86Cpu {
   jit_clear_func(index: number): void;
   jit_clear_all_funcs(): void;
   zero_memory(start: number, length: number): void;
+  /** v86's wasm calls this between batches of guest instructions (~100,000 while the CPU is busy) */
+  run_hardware_timers(...args: unknown[]): number;
+  /** guest physical memory */
+  mem8: Uint8Array;
+  /** the state below: views into v86's wasm memory */
+  cpl: Uint8Array;
+  instruction_pointer: Int32Array;
+  segment_offsets: Int32Array;
+  instruction_counter: Uint32Array;
   /** 1 when the range is all zero, else 0 */
   is_memory_zeroed(start: number, length: number): number;
 }
@@ -265,6 +286,37 @@ export class Emulator {
   /** NOTE: v86 with Debian's 6.1 kernel reads this pair as [rows, cols], not [cols, rows] as its d.ts says. */
   resizeConsole(cols: number, rows: number): void {
     this.v86.bus.send("virtio-console0-resize", [rows, cols]);
+  }
+
+  /**
+   * Calls `fn` with a look at the CPU each time v86 stops between batches of guest instructions (for
+   * profiles: worker/platform/node/guest-profile.ts). Returns the function that stops it.
+   */
+  sampleCpu(fn: (sample: CpuSample) => void): () => void {
+    const cpu = this.v86.v86.cpu;
+    const runTimers = cpu.run_hardware_timers;
+    let last = cpu.instruction_counter[0]!;
+    cpu.run_hardware_timers = (...args) => {
+      const now = cpu.instruction_counter[0]!;
+      const kernel = cpu.cpl[0] === 0;
+      fn({
+        instructions: (now - last) >>> 0,
+        kernel,
+        eip: cpu.instruction_pointer[0]! >>> 0,
+        // the kernel keeps its per-CPU area's base in FS (segment 4); a user program's FS is its own
+        percpuBase: kernel ? cpu.segment_offsets[4]! >>> 0 : undefined,
+      });
+      last = now;
+      return runTimers.apply(cpu, args);
+    };
+    return () => {
+      cpu.run_hardware_timers = runTimers;
+    };
+  }
+
+  /** The guest's physical memory (a view: valid until the emulator is destroyed). */
+  physicalMemory(): Uint8Array {
+    return this.v86.v86.cpu.mem8;
   }
 
   /** Guest instructions executed since boot; v86's counter is 32-bit, so wraps are tracked here. */

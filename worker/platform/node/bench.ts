@@ -13,6 +13,7 @@ import { STOCK_JIT } from "../../core/vm/jit-config";
 import { pageFigures } from "../../../e2e/page-bench";
 import { fileSeed } from "./file-seed";
 import { DEFAULT_GUEST_DIR, loadGuest, readManifest, REPO_ROOT, WASM_PATH } from "./guest-files";
+import { profileCommand } from "./guest-profile";
 import { QemuGuest } from "./qemu-guest";
 import { nodeRegistry, serveRegistry } from "./registry-server";
 
@@ -31,6 +32,10 @@ const DAEMONS_GOMEMLIMIT = /^GOMEMLIMIT=(\S+)$/m.exec(
 )?.[1] ?? "unset";
 const DAEMONS = ["dockerd", "containerd"] as const;
 const DAEMONS_RSS_KB = DAEMONS.map((d) => `awk '/^VmRSS/{print $2}' /proc/$(pidof -s ${d})/status`).join("; ");
+/** Where a run's instructions go: a sampling profile of this many runs (after the others), by process. */
+const PROFILE_RUNS = 8;
+/** the processes named in the table, as the kernel names them (comm: 15 characters at most) */
+const PROFILED = ["docker", "dockerd", "containerd-shim", "crun", "containerd"] as const;
 const NGINX_ANSWER = "docker run -d -p 8080:80 nginx >/dev/null && until wget -qO /dev/null http://127.0.0.1:8080/ 2>/dev/null; do sleep 0.1; done";
 const BUILD = 'mkdir -p /tmp/bench-build && cd /tmp/bench-build && printf "FROM busybox\\nRUN echo built > /built\\nCMD cat /built\\n" > Dockerfile && docker build -q --no-cache -t bench-build . >/dev/null';
 
@@ -102,6 +107,20 @@ async function serviceFigures(r: Runner, fig: Figures, prefix: string): Promise<
   fig[`${prefix}pull_nginx_warm_ms`] = await timed(r, "docker pull -q nginx");
 }
 
+/** A run's guest instructions by process (M per run), and the kernel's share of them. */
+async function profileFigures(vm: Dockyard["vm"], fig: Figures): Promise<void> {
+  const p = await profileCommand(vm, RUN, PROFILE_RUNS);
+  const perRun = (n: number) => n / PROFILE_RUNS / 1e6;
+  let named = 0;
+  for (const name of PROFILED) {
+    const n = p.byProcess.get(name) ?? 0;
+    fig[`run_minstr_${name}`] = perRun(n);
+    named += n;
+  }
+  fig.run_minstr_other = perRun(p.instructions - named);
+  fig.run_kernel_share = [...p.kernelByProcess.values()].reduce((a, b) => a + b, 0) / p.instructions;
+}
+
 function startV86(resume: boolean, guest: Awaited<ReturnType<typeof loadGuest>>): Promise<Dockyard> {
   return startDockyard({
     guest,
@@ -144,6 +163,7 @@ async function benchResumed(fig: Figures): Promise<void> {
     fig.jit_compiled_per_run = (jit1.compiled - jit0.compiled) / MEMORY_RUNS;
     fig.jit_flushes_in_runs = jit1.flushes - jit0.flushes;
     fig.jit_table_size = emu.jitTableSize();
+    await profileFigures(vm, fig);
     await serviceFigures(vm, fig, "");
   } finally {
     await vm.destroy();
@@ -210,6 +230,9 @@ function table(fig: Figures): string {
     [`  runs 2 to 10, median (ms)`, "run_median_ms", "qemu_run_median_ms"],
     [`  slowest of ${RUNS} runs (ms)`, "run_slowest_ms", "qemu_run_slowest_ms"],
     ["  guest instructions per run (median)", "run_instructions"],
+    ...PROFILED.map((name): [string, string] => [`    of which \`${name}\` (M, sampled over ${PROFILE_RUNS} runs)`, `run_minstr_${name}`]),
+    ["    of which all other processes (M)", "run_minstr_other"],
+    ["    the kernel's share of them all", "run_kernel_share"],
     [`  JIT modules compiled per run / table flushes in ${MEMORY_RUNS} runs`, "jit_compiled_per_run"],
     [`  JIT table size (modules; v86's own is ${STOCK_JIT.tableSize})`, "jit_table_size"],
     ...DAEMONS.flatMap((d): [string, string][] =>
