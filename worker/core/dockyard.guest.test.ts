@@ -97,7 +97,7 @@ describe("the guest", () => {
 
   it("starts with the seed images pulled, on the disk rather than in RAM, with room for more", async () => {
     const images = await sh("docker images --format '{{.Repository}}:{{.Tag}}' | sort");
-    expect(images.out).toBe("busybox:latest\nhello-world:latest\nnginx:latest\npython:latest\nredis:latest\n");
+    expect(images.out).toBe("busybox:latest\ndebian:latest\nhello-world:latest\nnginx:latest\npython:latest\nredis:latest\n");
     const info = await sh("docker info --format '{{json .DriverStatus}}'");
     expect(info.out).toContain('["Backing Filesystem","extfs"]');
     const free = await sh("df -k --output=avail /var/lib/docker | tail -1");

@@ -36,6 +36,7 @@ const DAEMONS_RSS_KB = DAEMONS.map((d) => `awk '/^VmRSS/{print $2}' /proc/$(pido
 const PROFILE_RUNS = 8;
 /** the processes named in the table, as the kernel names them (comm: 15 characters at most) */
 const PROFILED = ["docker", "dockerd", "containerd-shim", "crun", "containerd"] as const;
+const minstrKey = (process: string) => `run_minstr_${process.replaceAll("-", "_")}`;
 const NGINX_ANSWER = "docker run -d -p 8080:80 nginx >/dev/null && until wget -qO /dev/null http://127.0.0.1:8080/ 2>/dev/null; do sleep 0.1; done";
 const BUILD = 'mkdir -p /tmp/bench-build && cd /tmp/bench-build && printf "FROM busybox\\nRUN echo built > /built\\nCMD cat /built\\n" > Dockerfile && docker build -q --no-cache -t bench-build . >/dev/null';
 
@@ -114,7 +115,7 @@ async function profileFigures(vm: Dockyard["vm"], fig: Figures): Promise<void> {
   let named = 0;
   for (const name of PROFILED) {
     const n = p.byProcess.get(name) ?? 0;
-    fig[`run_minstr_${name}`] = perRun(n);
+    fig[minstrKey(name)] = perRun(n);
     named += n;
   }
   fig.run_minstr_other = perRun(p.instructions - named);
@@ -230,7 +231,7 @@ function table(fig: Figures): string {
     [`  runs 2 to 10, median (ms)`, "run_median_ms", "qemu_run_median_ms"],
     [`  slowest of ${RUNS} runs (ms)`, "run_slowest_ms", "qemu_run_slowest_ms"],
     ["  guest instructions per run (median)", "run_instructions"],
-    ...PROFILED.map((name): [string, string] => [`    of which \`${name}\` (M, sampled over ${PROFILE_RUNS} runs)`, `run_minstr_${name}`]),
+    ...PROFILED.map((name): [string, string] => [`    of which \`${name}\` (M, sampled over ${PROFILE_RUNS} runs)`, minstrKey(name)]),
     ["    of which all other processes (M)", "run_minstr_other"],
     ["    the kernel's share of them all", "run_kernel_share"],
     [`  JIT modules compiled per run / table flushes in ${MEMORY_RUNS} runs`, "jit_compiled_per_run"],
