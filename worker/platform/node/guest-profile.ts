@@ -23,6 +23,8 @@ const TASK_STRUCT_SEARCH = 8192;
 const IDLE_TASK_COMM = "swapper";
 /** how many of the most loaded %fs addresses are tried */
 const PERCPU_CANDIDATES = 16;
+/** one for every sample: readComm runs ~2,500 times a second while a profile runs */
+const decoder = new TextDecoder();
 
 export interface KernelSymbols {
   /** function symbols, by address */
@@ -77,7 +79,7 @@ export function percpuLoads(mem: Uint8Array, start: number, end: number, count =
   return [...loads].sort((a, b) => b[1] - a[1]).slice(0, count).map(([address]) => address);
 }
 
-/** Where a NUL-terminated `comm` equal to `name` (or starting with it: "swapper/0") sits in `bytes`, or -1. */
+/** Where the bytes of `name` first sit in `bytes` (a task's comm "swapper/0" holds "swapper"), or -1. */
 export function commOffset(bytes: Uint8Array, name: string): number {
   const want = new TextEncoder().encode(name);
   outer: for (let at = 0; at + want.length <= bytes.length; at++) {
@@ -91,7 +93,7 @@ export function commOffset(bytes: Uint8Array, name: string): number {
 export function readComm(mem: Uint8Array, at: number): string {
   const bytes = mem.subarray(at, at + COMM_LEN);
   const end = bytes.indexOf(0);
-  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+  return decoder.decode(end < 0 ? bytes : bytes.subarray(0, end));
 }
 
 /** Kernel threads with one copy per CPU or per work queue count as one name ("kworker/0:1H" → "kworker"). */
@@ -201,7 +203,7 @@ export interface ProfiledGuest {
  * /proc/kallsyms's addresses (kptr_restrict 0 or 1).
  */
 export async function profileCommand(guest: ProfiledGuest, command: string, runs: number): Promise<GuestProfile> {
-  const decode = (out: Uint8Array) => new TextDecoder().decode(out);
+  const decode = (out: Uint8Array) => decoder.decode(out);
   const kallsyms = await guest.run("cat /proc/kallsyms");
   if (kallsyms.status !== 0) throw new Error(`/proc/kallsyms: ${decode(kallsyms.output).slice(-200)}`);
   const profiler = new GuestProfiler(guest.emulator, decode(kallsyms.output));
