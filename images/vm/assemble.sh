@@ -57,6 +57,11 @@ cat "$tls/ca.crt" >> "$root/etc/ssl/certs/ca-certificates.crt"
 rm -rf "$tls"
 # Tools tutorials reach for that the Debian packages above do not bring: busybox's versions.
 for applet in wget nc; do ln -sf /bin/busybox "$root/usr/local/bin/$applet"; done
+# The rootfs of the container that keeps the shared shim running (dockyard-shared-shim): busybox's
+# sleep and the mount points the runtime needs on a read-only root.
+keeper=$root/usr/local/lib/dockyard/shared-shim
+mkdir -p "$keeper"/{bin,dev,proc,run,sys}
+ln -f "$root/bin/busybox" "$keeper/bin/sleep"
 rm -rf "$root"/boot/* "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
        "$root"/usr/share/docker.io "$root"/usr/bin/dnet "$root"/usr/sbin/ovrouter \
        "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/var/log/*.log "$root"/etc/machine-id

@@ -294,36 +294,46 @@ describe("the guest", () => {
     expect(r.out).toMatch(/Docker version 20\.10\.24/); // anything else still runs dockerd
   }, STEP_MS);
 
-  it("starts a container's shim once: containerd's cleanup after a normal delete starts no other", async () => {
+  it("runs Docker's containers in the shared shim: a docker run starts no shim of its own", async () => {
     // containerd logs "cleaning up dead shim" just before it runs `containerd-shim-runc-v2 … delete`;
     // the real shim's delete writes its own log back as "cleanup warnings".
     const log = "/var/log/containerd.log";
     const r = await sh(
       `before=$(grep -c 'cleaning up dead shim' ${log}); warnings=$(grep -c 'cleanup warnings' ${log});` +
         execTraced(
-          `docker run --rm busybox true && for i in $(seq 100); do [ $(grep -c 'cleaning up dead shim' ${log}) -gt $before ] && break; sleep 0.1; done; sleep 1`,
+          "docker run --rm busybox true && a=$(docker run -d busybox sleep 60) && b=$(docker run -d busybox sleep 60) &&" +
+            " docker exec $a echo exec-ok && docker stop -t 0 $a $b > /dev/null && docker rm $a $b > /dev/null && sleep 2",
         ) +
-        `; s=$?; echo "cleanups: $(($(grep -c 'cleaning up dead shim' ${log}) - before)) real: $(($(grep -c 'cleanup warnings' ${log}) - warnings))"; exit $s`,
+        `; s=$?; echo "real cleanups: $(($(grep -c 'cleanup warnings' ${log}) - warnings))";` +
+        " echo shims: $(pgrep -f -c containerd-shim-runc-v2); pgrep -a -f containerd-shim-runc-v2; exit $s",
     );
     expect(r.status).toBe(0);
-    expect(r.out).toContain("cleanups: 1 real: 0");
-    expect(r.out).toMatch(/ 2 filename=\/usr\/bin\/containerd-shim-runc-v2$/m); // `start`, and the shim it starts
+    expect(r.out).toContain("exec-ok");
+    expect(r.out).toContain("real cleanups: 0");
+    expect(r.out).not.toContain("filename=/usr/bin/containerd-shim-runc-v2"); // no Go shim started
+    expect(r.out).toContain("shims: 1");
+    expect(r.out).toMatch(/containerd-shim-runc-v2 -namespace moby -id dockyard-shared-shim /);
   }, STEP_MS);
 
-  it("cleans up after a shim killed under its running container, with the real shim", async () => {
+  it("runs containers in shims of their own when the shared shim is gone, and starts it again", async () => {
     const r = await sh(
       "id=$(docker run -d busybox sleep 600) && pid=$(docker inspect -f '{{.State.Pid}}' $id) &&" +
-        " kill -9 $(pgrep -f \"containerd-shim-runc-v2 .*-id $id\") &&" +
+        " kill -9 $(pgrep -f 'containerd-shim-runc-v2 .*-id dockyard-shared-shim') &&" +
         " for i in $(seq 100); do [ \"$(docker inspect -f '{{.State.Status}}' $id)\" = exited ] && break; sleep 0.2; done;" +
         " docker inspect -f 'state {{.State.Status}} {{.State.ExitCode}}' $id;" +
         " [ -e /proc/$pid ] && echo 'process left' || echo 'process gone';" +
         " [ -e /run/docker/runtime-runc/moby/$id ] && echo 'runtime state left' || echo 'runtime state gone';" +
-        " docker rm $id > /dev/null",
+        " docker rm $id > /dev/null;" +
+        " c=$(docker run -d busybox sleep 600) && echo own: $(pgrep -f -c \"containerd-shim-runc-v2 .*-id $c\") && docker rm -f $c > /dev/null &&" +
+        " dockyard-shared-shim && c=$(docker run -d busybox sleep 600) && echo own: $(pgrep -f -c \"containerd-shim-runc-v2 .*-id $c\") &&" +
+        " docker rm -f $c > /dev/null && echo shims: $(pgrep -f -c containerd-shim-runc-v2)",
     );
     expect(r.status).toBe(0);
-    expect(r.out).toContain("state exited 137");
+    expect(r.out).toContain("state exited 137"); // as Docker reports a container whose shim died
     expect(r.out).toContain("process gone"); // the runtime's delete killed what the dead shim left running
     expect(r.out).toContain("runtime state gone");
+    expect(r.out).toMatch(/own: 1\n[^]*own: 0\n/); // a shim of its own, then none once the shared shim is back
+    expect(r.out).toContain("shims: 1");
   }, STEP_MS);
 
   it("serves nginx's welcome page on a published port", async () => {
