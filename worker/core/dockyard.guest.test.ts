@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { startDockyard, type Dockyard } from "./dockyard";
 import { MemoryBlobStore } from "./store/blob-store";
 import type { GuestMachine } from "./vm/guest-machine";
-import { DOCKYARD_JIT } from "./vm/jit-config";
+import { JIT_TABLE_SIZE, JIT_THRESHOLD } from "./vm/jit-config";
 import type { GuestPort } from "./net/port-watch";
 import { fileSeed } from "../platform/node/file-seed";
 import { dirMirror } from "../platform/node/dir-mirror";
@@ -206,10 +206,11 @@ describe("the guest", () => {
     expect(r.out).toMatch(/manifest unknown: this playground has no internet, and its registry holds no alpine:latest; its images: busybox, debian, hello-world, nginx, python, redis, and the images you push/);
   }, STEP_MS);
 
-  it("compiles into v86's enlarged JIT table, in its JS and in its wasm", () => {
-    expect(vm.emulator.jitTableSize()).toBe(DOCKYARD_JIT.tableSize);
+  it("compiles into v86's enlarged JIT table, in its JS and in its wasm, with our hotness threshold", () => {
+    expect(vm.emulator.jitTableSize()).toBe(JIT_TABLE_SIZE);
     // The wasm hands out slots from the top of its free list: the first module got the last slot.
-    expect(vm.emulator.jitCounters().highestSlot).toBe(DOCKYARD_JIT.tableSize - 1);
+    expect(vm.emulator.jitCounters().highestSlot).toBe(JIT_TABLE_SIZE - 1);
+    expect(vm.emulator.jitThreshold()).toBe(JIT_THRESHOLD);
   });
 
   it("has debian under the names courses type, and nano to edit a Dockerfile", async () => {

@@ -76,6 +76,8 @@ export interface DockyardOptions {
   seed?: SeedSource;
   events?: ContentEvents;
   mtu?: number;
+  /** v86's JIT hotness threshold (emulator.ts: EmulatorOptions) */
+  jitThreshold?: number;
   /** The site's partial Debian mirror (images/deb-mirror), which apt in containers reaches as deb.debian.org. */
   debianMirror?: MirrorFiles;
   /** false: boot cold even when the build has a snapshot (default true) */
@@ -139,7 +141,7 @@ export async function startDockyard(options: DockyardOptions): Promise<Dockyard>
   const content = new RegistryContent(options.store, options.seed, options.events);
   const registry = createRegistry(content, { authHosts: [REGISTRY_HOST, ...HUB_HOSTS], httpsHosts: HUB_HOSTS });
   const outbound = outboundHttp(options.debianMirror);
-  const emulatorOptions = { wasmPath: options.wasmPath, mtu: options.mtu };
+  const emulatorOptions = { wasmPath: options.wasmPath, mtu: options.mtu, jitThreshold: options.jitThreshold };
   const machine = (vm: GuestMachine): { vm: GuestMachine; net: GuestNetwork } => {
     const net = attachNetwork(vm, registry, outbound, options.onPorts);
     options.onMachine?.(vm);

@@ -4,7 +4,7 @@ import { V86 } from "v86";
 import type { ChunkedDisk } from "./chunked-disk";
 import { ConsoleInput } from "./console-input";
 import { JitTally, type JitCounters } from "./jit-tally";
-import { WASM_TABLE_OFFSET } from "./jit-config";
+import { JIT_THRESHOLD, JIT_THRESHOLD_EXPORT, WASM_TABLE_OFFSET } from "./jit-config";
 
 /** Guest RAM. Docker with a disk root needs ~180 MB once ready; containers and builds need the rest. */
 export const MEMORY_BYTES = 1024 * 1024 * 1024;
@@ -54,6 +54,8 @@ export type EmulatorOptions = {
   wasmPath: string;
   /** The virtio NIC's MTU (v86's default when unset). */
   mtu?: number;
+  /** Guest instructions interpreted on a page before v86 compiles it (jit-config.ts; JIT_THRESHOLD when unset). */
+  jitThreshold?: number;
 } & (
   | { files: BootFiles; snapshot?: undefined }
   /** Resume a state saved by save(), zstd-compressed or raw, instead of booting. */
@@ -114,9 +116,16 @@ export interface V86Instance {
   v86: { cpu: V86Cpu };
 }
 
+/** The exports of v86.wasm we use. */
+interface V86Exports {
+  set_jit_config(key: number, value: number): void;
+  /** the hotness threshold, once scripts/v86-jit-config.ts has rewritten the build */
+  [JIT_THRESHOLD_EXPORT]?: WebAssembly.Global<"i32">;
+}
+
 /** v86's CPU object: the JIT hooks its wasm calls back into, looked up on the object at each call. */
 interface V86Cpu {
-  wm: { exports: Record<string, (...args: number[]) => number>; wasm_table: WebAssembly.Table };
+  wm: { exports: V86Exports; wasm_table: WebAssembly.Table };
   /** queue 0 of the virtio console: the guest's receive buffers for port 0 (hvc0) */
   devices: { virtio_console?: { virtio: { queues: { has_request(): boolean }[] } } };
   /** a compiled module's bytes are ready: (table slot, start, state flags, pointer, length) */
@@ -186,7 +195,9 @@ export class Emulator {
       off();
       this.leavePort80();
       const cpu = this.v86.v86.cpu;
-      cpu.wm.exports.set_jit_config!(JIT_CONFIG_MAX_PAGES, JIT_MAX_PAGES);
+      cpu.wm.exports.set_jit_config(JIT_CONFIG_MAX_PAGES, JIT_MAX_PAGES);
+      const threshold = cpu.wm.exports[JIT_THRESHOLD_EXPORT];
+      if (threshold) threshold.value = options.jitThreshold ?? JIT_THRESHOLD;
       this.countJit(cpu);
     });
   }
@@ -220,11 +231,16 @@ export class Emulator {
     };
   }
 
+  /** The hotness threshold v86's JIT uses; undefined before it has loaded, or if its build was not rewritten (npm ci does). */
+  jitThreshold(): number | undefined {
+    return this.v86.v86?.cpu.wm.exports[JIT_THRESHOLD_EXPORT]?.value;
+  }
+
   jitCounters(): JitCounters {
     return this.jit.snapshot();
   }
 
-  /** How many compiled modules v86's JIT keeps (DOCKYARD_JIT.tableSize once scripts/v86-jit-config.ts has run). */
+  /** How many compiled modules v86's JIT keeps (JIT_TABLE_SIZE once scripts/v86-jit-config.ts has run). */
   jitTableSize(): number {
     return this.v86.v86.cpu.wm.wasm_table.length - WASM_TABLE_OFFSET;
   }

@@ -1,34 +1,53 @@
-// Two constants of v86's JIT that Dockyard sets differently from v86. Neither has a setting: they are
-// written into v86's build by scripts/v86-jit-config.ts when npm installs it (issue 8).
-
-/** A v86 JIT's constants, as v86 ships them or as Dockyard sets them. */
-export interface JitConfig {
-  /** how many compiled wasm modules it keeps before it drops them all (jit.rs WASM_TABLE_SIZE) */
-  tableSize: number;
-  /** guest instructions interpreted on a page before it is compiled (jit.rs JIT_THRESHOLD) */
-  hotnessThreshold: number;
-}
+// v86's JIT as Dockyard runs it (issue 8). Two of its constants have no setting in v86: the size of
+// its module table, and the hotness a page needs before it is compiled. scripts/v86-jit-config.ts
+// rewrites the build npm installed (postinstall): the first to our size, the second into a global
+// that the emulator sets at run time, because the best value differs between Node and a browser.
 
 /** v86's own. */
-export const STOCK_JIT: JitConfig = { tableSize: 900, hotnessThreshold: 200_000 };
+export const STOCK_JIT = {
+  /** how many compiled wasm modules it keeps before it drops them all (jit.rs WASM_TABLE_SIZE) */
+  tableSize: 900,
+  /** guest instructions interpreted on a page before it is compiled (jit.rs JIT_THRESHOLD) */
+  hotnessThreshold: 200_000,
+};
 
 /**
- * Ours.
- *
- * tableSize: with 900, the table filled about every 6 `docker run`s and the run after took 2 to 3
- * times as long; with 4065, 50 runs after a resume left 1,872 modules in it and never filled it
- * (Node). Each live module costs ~110 KB of the process's memory. 4065 is the largest size whose
- * patched operands are as short as v86's own.
- *
- * hotnessThreshold: after a resume everything is interpreted again, and every module compiled is
- * compiled twice by V8 (Liftoff, then TurboFan on background threads that take the CPU from the
- * emulator on 2 cores). Compiling only pages twice as hot made the first `docker run` of a cold
- * visit in Chromium 11.1 s instead of 14.5 s (3 pairs) and five runs 36.5 s instead of 40.6 s
- * (2 pairs); in Node the first run 5 s after the prompt took 7.9 s instead of 9.4 s, and runs 2
- * to 10 0.3 s longer (3.9 against 3.6 s, 3 pairs). 100,000 and 50,000 were worse on every figure;
- * 800,000 was no better than 400,000.
+ * Ours. With 900, the table filled about every 6 `docker run`s and the run after took 2 to 3 times
+ * as long; with 4065, 50 runs after a resume left 1,872 modules in it and never filled it (Node).
+ * Each live module costs ~110 KB of the process's memory. 4065 is the largest size whose patched
+ * operands are as short as v86's own.
  */
-export const DOCKYARD_JIT: JitConfig = { tableSize: 4065, hotnessThreshold: 400_000 };
+export const JIT_TABLE_SIZE = 4065;
+
+/** The mutable i32 global, exported from the patched v86.wasm under this name, that holds the hotness threshold. */
+export const JIT_THRESHOLD_EXPORT = "dockyard_jit_threshold";
+
+/**
+ * The hotness threshold unless a platform sets its own: Node's (the headless harness and `npm run bench`). After a resume
+ * everything is interpreted again, and V8 compiles every module twice (Liftoff, then TurboFan on
+ * background threads that take the CPU from the emulator on 2 cores). In Node, 400,000 made the
+ * first run 5 s after the prompt 7.9 s instead of 9.4 s against v86's 200,000, and runs 2 to 10
+ * 0.3 s longer (3.9 against 3.6 s, 3 pairs); 100,000 and 50,000 were worse on every figure.
+ */
+export const JIT_THRESHOLD = 400_000;
+
+/**
+ * The hotness threshold in a browser: ten times Node's. Chromium's V8 tiers every hot module up
+ * with TurboFan on background threads, and on a 2-core machine those compiles left the emulator
+ * 15 to 45 M guest instructions a second, against Node's 80 to 100 (with Chromium's
+ * `--js-flags=--liftoff-only`, a measurement switch, runs took half as long or less). Compiling only
+ * pages ten times hotter keeps the tight loops compiled and leaves the container path, code spread
+ * over thousands of lukewarm pages, to v86's interpreter. Chromium 156, the first
+ * `docker run --rm busybox true` 5 s after the prompt of a cold visit, then five more, then 10 MiB
+ * through gzip in a container twice (artifacts/s23/chromium-thresholds*.txt):
+ * - 400,000: 24.4 s; 11.7 to 14.8 s; 10.3 and 9.0 s (and 25.2 and 41.0 s first runs before);
+ * - 1,000,000: 16.3 s; 8.2 to 11.3 s; 9.6 and 7.5 s;
+ * - 4,000,000: 8.6 and 9.4 s; 5.1 to 9.2 s; 6.4 to 9.2 s;
+ * - 16,000,000: 8.4 s; 6.0 to 8.9 s; 8.7 and 7.1 s;
+ * - the JIT off (set_jit_config): 7.2 s; 5.5 to 6.1 s; but CPU-bound work ~5 times slower (in
+ *   Node the gzip run took 16.2 s instead of 3.2 s).
+ */
+export const BROWSER_JIT_THRESHOLD = 4_000_000;
 
 /** Where v86 puts its first compiled module in the wasm function table (const.js). */
 export const WASM_TABLE_OFFSET = 1024;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { JitTally } from "./jit-tally";
-import { DOCKYARD_JIT, STOCK_JIT } from "./jit-config";
+import { JIT_TABLE_SIZE, STOCK_JIT } from "./jit-config";
 
-const JIT_TABLE_SIZE = DOCKYARD_JIT.tableSize;
 
 describe("JitTally", () => {
   it.each([JIT_TABLE_SIZE, STOCK_JIT.tableSize])("counts a full table of %i freed module by module as one flush", (size) => {

@@ -1,6 +1,7 @@
 // The Web Worker: runs the emulator off the page's main thread and serves DockyardApi over Comlink.
 import * as Comlink from "comlink";
 import v86WasmUrl from "v86/build/v86.wasm?url";
+import { BROWSER_JIT_THRESHOLD } from "../../core/vm/jit-config";
 import type { DockyardApi, DockyardListener, StartOptions } from "../../api";
 import { concatBytes } from "../../core/bytes";
 import { startDockyard, type Dockyard } from "../../core/dockyard";
@@ -86,6 +87,7 @@ const api: DockyardApi = {
       dockyard = await startDockyard({
         guest,
         wasmPath: v86WasmUrl,
+        jitThreshold: BROWSER_JIT_THRESHOLD,
         store: new IdbBlobStore(),
         seed,
         // The site's Debian mirror sits beside the guest's files: <site>/apt/ (images/deb-mirror.ts).

@@ -170,6 +170,7 @@ async function benchResumed(fig: Figures): Promise<void> {
     fig.jit_compiled_per_run = (jit1.compiled - jit0.compiled) / MEMORY_RUNS;
     fig.jit_flushes_in_runs = jit1.flushes - jit0.flushes;
     fig.jit_table_size = emu.jitTableSize();
+    fig.jit_threshold = emu.jitThreshold() ?? null;
     await profileFigures(vm, fig);
     await serviceFigures(vm, fig, "");
   } finally {
@@ -242,6 +243,7 @@ function table(fig: Figures): string {
     ["    the kernel's share of them all", "run_kernel_share"],
     [`  JIT modules compiled per run / table flushes in ${MEMORY_RUNS} runs`, "jit_compiled_per_run"],
     [`  JIT table size (modules; v86's own is ${STOCK_JIT.tableSize})`, "jit_table_size"],
+    [`  JIT hotness threshold (guest instructions; v86's own is ${STOCK_JIT.hotnessThreshold})`, "jit_threshold"],
     ...DAEMONS.flatMap((d): [string, string][] =>
       [0, RUNS, MEMORY_RUNS].map((n) => [`  ${d.name.replace("_", " ")} resident memory after ${n} runs (MB; GOMEMLIMIT ${d.limit})`, `${d.name}_rss_mb_after_${n}_runs`]),
     ),
@@ -267,6 +269,8 @@ function table(fig: Figures): string {
   }
   const run = (k: string) => fmt(fig[`page_${k}_cold_first_run_ms`]);
   lines.push(`| first \`docker run --rm busybox true\` on the cold visit, 5 s after the prompt (ms) | ${run("snapshot")} | | ${run("boot")} | |`);
+  lines.push(`| then the median of 5 more (ms) | ${fmt(fig.page_snapshot_cold_later_runs_median_ms)} | | | |`);
+  lines.push(`| then 10 MiB through gzip in a container (ms; the JIT pays on CPU-bound work) | ${fmt(fig.page_snapshot_cold_gzip_run_ms)} | | | |`);
   lines.push("", "The same first run on a cold visit with the snapshot, every request for the guest's files 60 ms late (a real network's round trip):", "");
   lines.push("| without the disk's warm list (baseline) | with it: its chunks fetched as the machine resumes |", "|---:|---:|");
   lines.push(`| ${fmt(fig.page_slow_no_warm_list_first_run_ms)} | ${fmt(fig.page_slow_warm_list_first_run_ms)} |`);
