@@ -4,7 +4,8 @@
 //
 // v86 has no setting for either, so this rewrites the instructions that hold them, checked byte
 // for byte against the build it was written for (v86 0.5.462+g5f9a90f). Another build is refused
-// with a message, never guessed at. The rewritten instructions keep their length: no code moves.
+// with a message, never guessed at. The rewritten instructions keep their length, so no function
+// changes size; the code section as a whole moves by the few bytes the new global and its export take.
 //
 // Where they live:
 // - v86.wasm, JitState::create_and_initialise: the table's free list of slots, a Vec<u16> of

@@ -46,6 +46,8 @@ export const JIT_THRESHOLD = 400_000;
  * - 16,000,000: 8.4 s; 6.0 to 8.9 s; 8.7 and 7.1 s;
  * - the JIT off (set_jit_config): 7.2 s; 5.5 to 6.1 s; but CPU-bound work ~5 times slower (in
  *   Node the gzip run took 16.2 s instead of 3.2 s).
+ * Node's V8 does not pay the same: there 4,000,000 was slower on every run (first runs 6.3 and
+ * 5.7 s against 5.0 and 4.9 s, two resumes each, alternating; artifacts/s23/node-thresholds.txt).
  */
 export const BROWSER_JIT_THRESHOLD = 4_000_000;
 
