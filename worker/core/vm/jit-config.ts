@@ -23,9 +23,9 @@ export const JIT_TABLE_SIZE = 4065;
 export const JIT_THRESHOLD_EXPORT = "dockyard_jit_threshold";
 
 /**
- * The hotness threshold unless a platform sets its own: Node's (the headless harness and `npm run bench`). After a resume
- * everything is interpreted again, and V8 compiles every module twice (Liftoff, then TurboFan on
- * background threads that take the CPU from the emulator on 2 cores). In Node, 400,000 made the
+ * The hotness threshold unless a platform sets its own: Node's (the headless harness and
+ * `npm run bench`). After a resume everything is interpreted again, and V8 compiles every module
+ * twice (Liftoff, then TurboFan on background threads that take the CPU from the emulator on 2 cores). In Node, 400,000 made the
  * first run 5 s after the prompt 7.9 s instead of 9.4 s against v86's 200,000, and runs 2 to 10
  * 0.3 s longer (3.9 against 3.6 s, 3 pairs); 100,000 and 50,000 were worse on every figure.
  */
