@@ -25,7 +25,9 @@ export const RAM_LOADED_BY_V86 = 1024 * 1024;
  * instead of 31.2 s in Node, later runs 6 to 7 s instead of 8 to 9 s. Two-page modules once the
  * first burst of compiles is over (v86's table then fills every ~15 runs instead of every 6) did
  * not pay: all of 30 runs took 225, 228 and 187 s against 273, 218 and 172 s with one page
- * throughout, alternating, Node. Each flush then costs more to recover from.
+ * throughout, alternating, Node. Each flush then costs more to recover from. With the larger table
+ * (no flushes), 2 and 3 pages were still slower in Node: the first run after a resume 5.6 to 7.3 s
+ * against 4.9 and 5.1 s, runs 2 to 10 3.2 to 3.4 s against 2.9 s (two resumes each, alternating).
  */
 const JIT_MAX_PAGES = 1;
 /** v86's set_jit_config keys */
