@@ -201,13 +201,18 @@ function readOurs(wasm: Uint8Array): { stock: Uint8Array<ArrayBuffer>; tableSize
   return { stock, tableSize: capacity + 1 };
 }
 
+/** readOurs, kept only if writing its result again gives `wasm` byte for byte (every table site agrees with the capacity). */
+function verifiedOurs(wasm: Uint8Array): { stock: Uint8Array<ArrayBuffer>; tableSize: number } | undefined {
+  const ours = readOurs(wasm);
+  if (!ours || sha256(ours.stock) !== STOCK_WASM_SHA256 || !isWritableTableSize(ours.tableSize)) return undefined;
+  return same(writeOurs(ours.stock, ours.tableSize), wasm) ? ours : undefined;
+}
+
 /** What this v86.wasm has if it is the known build, v86's own or written by this script; else undefined. */
 export function wasmJitConfig(wasm: Uint8Array): WasmJit | undefined {
   if (sha256(wasm) === STOCK_WASM_SHA256) return { tableSize: STOCK_JIT.tableSize, settableThreshold: false };
-  const ours = readOurs(wasm);
-  if (!ours || sha256(ours.stock) !== STOCK_WASM_SHA256 || !isWritableTableSize(ours.tableSize)) return undefined;
-  // Ours only if writing it again gives the same bytes (every table site agrees with the capacity).
-  return same(writeOurs(ours.stock, ours.tableSize), wasm) ? { tableSize: ours.tableSize, settableThreshold: true } : undefined;
+  const ours = verifiedOurs(wasm);
+  return ours && { tableSize: ours.tableSize, settableThreshold: true };
 }
 
 /**
@@ -226,7 +231,7 @@ function stockFromConstantThreshold(wasm: Uint8Array): Uint8Array<ArrayBuffer> |
 /** The known v86.wasm as v86 ships it, from any build of it this script wrote; throws for any other build. */
 export function stockWasm(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
   if (sha256(wasm) === STOCK_WASM_SHA256) return new Uint8Array(wasm);
-  const stock = (wasmJitConfig(wasm) && readOurs(wasm)?.stock) ?? stockFromConstantThreshold(wasm);
+  const stock = verifiedOurs(wasm)?.stock ?? stockFromConstantThreshold(wasm);
   if (!stock) throw new Error(notTheKnownBuild("v86.wasm"));
   return stock;
 }

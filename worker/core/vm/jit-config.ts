@@ -25,9 +25,10 @@ export const JIT_THRESHOLD_EXPORT = "dockyard_jit_threshold";
 /**
  * The hotness threshold unless a platform sets its own: Node's (the headless harness and
  * `npm run bench`). After a resume everything is interpreted again, and V8 compiles every module
- * twice (Liftoff, then TurboFan on background threads that take the CPU from the emulator on 2 cores). In Node, 400,000 made the
- * first run 5 s after the prompt 7.9 s instead of 9.4 s against v86's 200,000, and runs 2 to 10
- * 0.3 s longer (3.9 against 3.6 s, 3 pairs); 100,000 and 50,000 were worse on every figure.
+ * twice (Liftoff, then TurboFan on background threads that take the CPU from the emulator on 2
+ * cores). In Node, 400,000 made the first run 5 s after the prompt 7.9 s instead of 9.4 s against
+ * v86's 200,000, and runs 2 to 10 0.3 s longer (3.9 against 3.6 s, 3 pairs); 100,000 and 50,000
+ * were worse on every figure.
  */
 export const JIT_THRESHOLD = 400_000;
 
@@ -39,7 +40,7 @@ export const JIT_THRESHOLD = 400_000;
  * pages ten times hotter keeps the tight loops compiled and leaves the container path, code spread
  * over thousands of lukewarm pages, to v86's interpreter. Chromium 156, the first
  * `docker run --rm busybox true` 5 s after the prompt of a cold visit, then five more, then 10 MiB
- * through gzip in a container twice (artifacts/s23/chromium-thresholds*.txt):
+ * through gzip in a container twice (one or two visits per value):
  * - 400,000: 24.4 s; 11.7 to 14.8 s; 10.3 and 9.0 s (and 25.2 and 41.0 s first runs before);
  * - 1,000,000: 16.3 s; 8.2 to 11.3 s; 9.6 and 7.5 s;
  * - 4,000,000: 8.6 and 9.4 s; 5.1 to 9.2 s; 6.4 to 9.2 s;
@@ -47,7 +48,7 @@ export const JIT_THRESHOLD = 400_000;
  * - the JIT off (set_jit_config): 7.2 s; 5.5 to 6.1 s; but CPU-bound work ~5 times slower (in
  *   Node the gzip run took 16.2 s instead of 3.2 s).
  * Node's V8 does not pay the same: there 4,000,000 was slower on every run (first runs 6.3 and
- * 5.7 s against 5.0 and 4.9 s, two resumes each, alternating; artifacts/s23/node-thresholds.txt).
+ * 5.7 s against 5.0 and 4.9 s, two resumes each, alternating).
  */
 export const BROWSER_JIT_THRESHOLD = 4_000_000;
 
