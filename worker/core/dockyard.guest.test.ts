@@ -422,6 +422,15 @@ describe("the guest", () => {
     expect(r.status).toBe(0);
   }, STEP_MS);
 
+  it("runs a container with runc when asked (--runtime runc): crun is only the default", async () => {
+    const r = await sh(execTraced("docker run --rm --runtime runc busybox echo ran by runc") + "; docker info -f '{{.DefaultRuntime}}'");
+    expect(r.out).toMatch(/^ran by runc$/m);
+    // its create, start and delete (a `crun --version` may run too: dockerd's answer to `docker info`)
+    expect(r.out).toMatch(/ ([3-9]|\d{2,}) filename=\/usr\/sbin\/runc$/m);
+    expect(r.out).toMatch(/^crun$/m);
+    expect(r.status).toBe(0);
+  }, STEP_MS);
+
   it("adds a user in a Dockerfile FROM busybox and runs the image as that user", async () => {
     const r = await sh(
       'mkdir -p /tmp/u && cd /tmp/u && printf "FROM busybox\\nRUN addgroup -S web && adduser -D -G web app\\nUSER app\\nWORKDIR /home/app\\nCMD id && pwd\\n" > Dockerfile' +
@@ -522,7 +531,9 @@ docker compose exec -T hello wget -qO- http://web/ && docker compose down && doc
     );
     expect(r.out).toMatch(/Exec format error/);
     expect(r.out).toContain("status 126");
-    expect(r.out).toMatch(/ [1-9]\d* filename=\/usr\/sbin\/runc$/m); // the build did run its RUN step
+    // the build did run its RUN step, with crun under the name BuildKit looks for (dockyard-daemons)
+    expect(r.out).toMatch(/ [1-9]\d* filename=\/usr\/local\/lib\/dockyard\/buildkit-runtime\/runc$/m);
+    expect(r.out).not.toContain("filename=/usr/sbin/runc");
     expect(r.out).not.toContain("filename=/sbin/modprobe");
     expect(r.status).toBe(0);
   }, STEP_MS);
