@@ -73,7 +73,7 @@ describe("the guest", () => {
   // First: it needs a machine that has run nothing yet.
   it("fetches the disk chunks a visit's first commands read as it resumes: the first docker run then waits on few", async () => {
     const warm = guest.manifest.snapshot?.disk.warm ?? [];
-    expect(warm.length).toBeGreaterThan(20); // 81 when recorded; without them, the first run fetched 32 by itself
+    expect(warm.length).toBeGreaterThan(20); // 85 when recorded; without them, the first run fetched 32 by itself
     const disk = guest.disk()!;
     const deadline = Date.now() + 60_000;
     const fetched = () => new Set(disk.loadedChunks());
@@ -84,9 +84,10 @@ describe("the guest", () => {
     const more = disk.loadedChunks().filter((i) => !before.has(i));
     // 32 without the list. Not 0: each run also reads a few pages of the docker CLI's, dockerd's
     // and containerd's binaries (their read-only data, Go's tables) that neither the saved page
-    // cache nor the recorded run had; which ones varies from run to run (dockyard-freeze). Seen
-    // over six resumes of one build: 2 to 13; before the freeze ran the path six times more, 6 to
-    // 15, and once 24 on another build.
+    // cache nor the recorded runs had; which ones varies from run to run (dockyard-freeze). Seen
+    // over six resumes of one build, its list recorded over two resumes (images/snapshot.ts): 0 to
+    // 6; over five of a build whose list came from one, 5 to 13; before the freeze ran the path six
+    // times more, 6 to 15, and once 24 on another build.
     expect(more.length).toBeLessThanOrEqual(20);
   }, STEP_MS);
 
