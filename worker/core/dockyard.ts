@@ -78,6 +78,8 @@ export interface DockyardOptions {
   mtu?: number;
   /** v86's JIT hotness threshold (emulator.ts: EmulatorOptions) */
   jitThreshold?: number;
+  /** the threshold while a resumed machine waits for its first command (guest-machine.ts) */
+  warmupJitThreshold?: number;
   /** The site's partial Debian mirror (images/deb-mirror), which apt in containers reaches as deb.debian.org. */
   debianMirror?: MirrorFiles;
   /** false: boot cold even when the build has a snapshot (default true) */
@@ -141,7 +143,8 @@ export async function startDockyard(options: DockyardOptions): Promise<Dockyard>
   const content = new RegistryContent(options.store, options.seed, options.events);
   const registry = createRegistry(content, { authHosts: [REGISTRY_HOST, ...HUB_HOSTS], httpsHosts: HUB_HOSTS });
   const outbound = outboundHttp(options.debianMirror);
-  const emulatorOptions = { wasmPath: options.wasmPath, mtu: options.mtu, jitThreshold: options.jitThreshold };
+  const { wasmPath, mtu, jitThreshold, warmupJitThreshold } = options;
+  const emulatorOptions = { wasmPath, mtu, jitThreshold, warmupJitThreshold };
   const machine = (vm: GuestMachine): { vm: GuestMachine; net: GuestNetwork } => {
     const net = attachNetwork(vm, registry, outbound, options.onPorts);
     options.onMachine?.(vm);

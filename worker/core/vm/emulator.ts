@@ -183,6 +183,8 @@ export class Emulator {
   /** Resolves once the CPU runs: at once for a boot, after restore_state for a snapshot. */
   readonly started: Promise<void>;
   private readonly jit = new JitTally();
+  /** the hotness threshold asked for: set on v86 as it loads, and at once after that */
+  private threshold: number;
   private readonly consoleInput = new ConsoleInput({
     // (v86.v86 is there once the emulator has loaded; before that, the keys wait)
     hasBuffer: () => this.v86.v86?.cpu.devices.virtio_console?.virtio.queues[0]?.has_request() ?? false,
@@ -191,6 +193,7 @@ export class Emulator {
 
   constructor(options: EmulatorOptions) {
     const { snapshot } = options;
+    this.threshold = options.jitThreshold ?? JIT_THRESHOLD;
     this.v86 = new V86(v86Settings(options)) as unknown as V86Instance;
     this.started = snapshot === undefined ? Promise.resolve() : this.resume(snapshot);
     const off = this.on("emulator-loaded", () => {
@@ -198,8 +201,7 @@ export class Emulator {
       this.leavePort80();
       const cpu = this.v86.v86.cpu;
       cpu.wm.exports.set_jit_config(JIT_CONFIG_MAX_PAGES, JIT_MAX_PAGES);
-      const threshold = cpu.wm.exports[JIT_THRESHOLD_EXPORT];
-      if (threshold) threshold.value = options.jitThreshold ?? JIT_THRESHOLD;
+      this.setJitThreshold(this.threshold);
       this.countJit(cpu);
     });
   }
@@ -231,6 +233,13 @@ export class Emulator {
       this.jit.clearedAll();
       jit_clear_all_funcs.call(cpu);
     };
+  }
+
+  /** Sets the hotness threshold v86's JIT uses (effective once it has loaded, if its build was rewritten). */
+  setJitThreshold(value: number): void {
+    this.threshold = value;
+    const global = this.v86.v86?.cpu.wm.exports[JIT_THRESHOLD_EXPORT];
+    if (global) global.value = value;
   }
 
   /** The hotness threshold v86's JIT uses; undefined before it has loaded, or if its build was not rewritten (npm ci does). */

@@ -3,6 +3,13 @@
 import { BootStageTracker, BOOT_STAGES, type BootEvent, type BootStage } from "./boot-stages";
 import { Emulator, type EmulatorOptions } from "./emulator";
 import { ExecChannel, type ExecOptions, type ExecResult } from "./exec-channel";
+import { JIT_THRESHOLD, JIT_WARMUP_MAX_MS, WARMUP_JIT_THRESHOLD } from "./jit-config";
+import { JitWarmup } from "./jit-warmup";
+
+export type GuestMachineOptions = EmulatorOptions & {
+  /** v86's hotness threshold while a restored guest waits for its first command (jit-warmup.ts; WARMUP_JIT_THRESHOLD when unset) */
+  warmupJitThreshold?: number;
+};
 
 export class GuestFailure extends Error {
   override name = "GuestFailure";
@@ -18,6 +25,8 @@ function printfEscapes(bytes: Uint8Array): string {
 
 /** Ctrl-L: readline clears the screen and draws its prompt (and any half-typed line) again. */
 const REDRAW = new Uint8Array([0x0c]);
+/** Enter, as a terminal sends it: the user's command goes to the shell. */
+const CARRIAGE_RETURN = 0x0d;
 
 type Listener<T> = (value: T) => void;
 
@@ -30,13 +39,20 @@ export class GuestMachine {
   private failure: string | undefined;
   /** the console size last asked for: a restored state brings the build machine's along */
   private consoleSize: [number, number] | undefined;
+  /** open from a resume to the user's first command (a console line or run()) */
+  private readonly warmup: JitWarmup | undefined;
 
-  constructor(options: EmulatorOptions) {
+  constructor(options: GuestMachineOptions) {
     this.tracker = new BootStageTracker((e) => {
       if (e.type === "failure") this.failure ??= e.reason;
       for (const fn of this.bootListeners) fn(e);
     });
-    this.emulator = new Emulator(options);
+    if (options.snapshot === undefined) this.emulator = new Emulator(options);
+    else {
+      const usual = options.jitThreshold ?? JIT_THRESHOLD;
+      this.emulator = new Emulator({ ...options, jitThreshold: options.warmupJitThreshold ?? WARMUP_JIT_THRESHOLD });
+      this.warmup = new JitWarmup(() => this.emulator.setJitThreshold(usual));
+    }
     this.exec = new ExecChannel((bytes) => this.emulator.sendSerial(1, bytes));
     this.emulator.on("serial0-output-byte", (b) => this.tracker.push(b));
     this.emulator.on("serial1-output-byte", (b) => this.exec.push(b));
@@ -64,11 +80,13 @@ export class GuestMachine {
       const now = (Date.now() / 1000).toFixed(3);
       // Sourced into the agent's subshell rather than started as a script: one bash less to start
       // on the cold JIT of a restored guest.
-      const r = await Promise.race([this.run(`. dockyard-thaw ${now} '${entropy}'`), timeout]);
+      // (the exec channel itself: the thaw is not the user's first command)
+      const r = await Promise.race([this.exec.run(`. dockyard-thaw ${now} '${entropy}'`), timeout]);
       if (r.status !== 0) throw new Error(`dockyard-thaw exited with ${r.status}: ${new TextDecoder().decode(r.output).slice(-300)}`);
       // The console shell drew its prompt on the terminal of the moment the state was saved, not on
       // this page's (a resize makes readline redraw it, but only when the size changed): draw it here.
       this.emulator.sendConsole(REDRAW);
+      this.warmup?.closeAfter(JIT_WARMUP_MAX_MS);
       for (const stage of BOOT_STAGES) if (stage !== "downloading") this.tracker.reach(stage);
     } catch (err) {
       this.fail(`the saved state did not resume: ${err instanceof Error ? err.message : String(err)}`);
@@ -124,12 +142,14 @@ export class GuestMachine {
     });
   }
 
-  /** Runs a bash script as root in the guest, apart from the console. */
+  /** Runs a bash script as root in the guest, apart from the console: a command of the user's (the harness types there). */
   run(script: string, options?: ExecOptions): Promise<ExecResult> {
+    this.warmup?.end();
     return this.exec.run(script, options);
   }
 
   writeConsole(bytes: Uint8Array): void {
+    if (bytes.includes(CARRIAGE_RETURN)) this.warmup?.end();
     this.emulator.sendConsole(bytes);
   }
 
@@ -139,6 +159,7 @@ export class GuestMachine {
   }
 
   destroy(): Promise<void> {
+    this.warmup?.end(); // (its timer would hold Node's event loop)
     return this.emulator.destroy();
   }
 }

@@ -49,8 +49,35 @@ export const JIT_THRESHOLD = 400_000;
  *   Node the gzip run took 16.2 s instead of 3.2 s).
  * Node's V8 does not pay the same: there 4,000,000 was slower on every run (first runs 6.3 and
  * 5.7 s against 5.0 and 4.9 s, two resumes each, alternating).
+ *
+ * A browser has no warm-up window (WARMUP_JIT_THRESHOLD below): what the window compiles, TurboFan
+ * then compiles again while the user's first command runs. Chromium, cold visits alternating, three
+ * each, 400,000 while the prompt waited against none: Docker-ready 6.5, 6.1, 7.1 s against 5.9,
+ * 5.9, 5.4 s; the first run 5 s after the prompt 8.9, 7.9, 10.6 s against 7.9, 7.6, 7.9 s (the
+ * next two 5.7 to 7.0 s against 6.2 to 8.9 s).
  */
 export const BROWSER_JIT_THRESHOLD = 4_000_000;
+
+/**
+ * The hotness threshold while a restored guest waits for the user's first command (in Node; a
+ * browser has no such window: BROWSER_JIT_THRESHOLD). A resume starts with an empty JIT, and
+ * dockyard-thaw warms the docker CLI and dockerd with a `docker version` in the background while
+ * the user reads the prompt (it also runs crun and docker-init for their versions). At 400,000 that pass leaves most of those pages
+ * interpreted, for the user's first run to pay again; at a tenth, it compiles them (~400 modules
+ * instead of ~100) in time the guest would otherwise idle. The usual threshold comes back with the
+ * first command (jit-warmup.ts), so what the user runs compiles as before. Node, the first
+ * `docker run --rm busybox true` 5 s after the prompt, 400,000 against 40,000, alternating, eight
+ * resumes each: 5.0, 4.6, 5.0, 8.7, 5.1, 5.8, 7.6, 6.1 s against 4.0, 4.1, 4.0, 6.3, 4.3, 3.8, 5.7,
+ * 4.8 s (lower in every pair; the host was slow that hour); typed at once, four each: 9.3, 7.4, 6.9,
+ * 11.4 s against 6.9, 6.7, 9.5, 11.0 s. 10,000 was no better than 40,000 and slower in two of four
+ * (the background pass then runs ~10 s and still runs when the user types). Only after a resume:
+ * after a cold boot, 40,000 from Docker-ready on made the first run slower (6.3, 6.2, 8.7 s against
+ * 5.7, 5.0, 4.9 s, three boots each; the shared shim's container starts then and compiles a lot).
+ */
+export const WARMUP_JIT_THRESHOLD = 40_000;
+
+/** The warm-up ends by itself this long after the prompt when no command comes (the background pass takes ~10 s in Node). */
+export const JIT_WARMUP_MAX_MS = 30_000;
 
 /** Where v86 puts its first compiled module in the wasm function table (const.js). */
 export const WASM_TABLE_OFFSET = 1024;

@@ -88,6 +88,7 @@ const api: DockyardApi = {
         guest,
         wasmPath: v86WasmUrl,
         jitThreshold: BROWSER_JIT_THRESHOLD,
+        warmupJitThreshold: BROWSER_JIT_THRESHOLD, // none (jit-config.ts)
         store: new IdbBlobStore(),
         seed,
         // The site's Debian mirror sits beside the guest's files: <site>/apt/ (images/deb-mirror.ts).

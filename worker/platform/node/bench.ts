@@ -163,6 +163,7 @@ async function benchResumed(fig: Figures): Promise<void> {
   const emu = vm.emulator;
   try {
     await sleep(READ_PROMPT_MS);
+    fig.jit_warmup_threshold = emu.jitThreshold() ?? null; // (the first command closes the window)
     fig.run_first_ms = await timed(vm, RUN);
     const jit0 = emu.jitCounters();
     await runAndMemoryFigures({ run: (s) => vm.run(s), instructions: () => emu.instructions() }, fig);
@@ -244,6 +245,7 @@ function table(fig: Figures): string {
     [`  JIT modules compiled per run / table flushes in ${MEMORY_RUNS} runs`, "jit_compiled_per_run"],
     [`  JIT table size (modules; v86's own is ${STOCK_JIT.tableSize})`, "jit_table_size"],
     [`  JIT hotness threshold (guest instructions; v86's own is ${STOCK_JIT.hotnessThreshold})`, "jit_threshold"],
+    ["  JIT hotness threshold while the prompt waits after a resume (the warm-up window)", "jit_warmup_threshold"],
     ...DAEMONS.flatMap((d): [string, string][] =>
       [0, RUNS, MEMORY_RUNS].map((n) => [`  ${d.name.replace("_", " ")} resident memory after ${n} runs (MB; GOMEMLIMIT ${d.limit})`, `${d.name}_rss_mb_after_${n}_runs`]),
     ),
