@@ -7,7 +7,7 @@ import { JIT_THRESHOLD, JIT_WARMUP_MAX_MS, WARMUP_JIT_THRESHOLD } from "./jit-co
 import { JitWarmup } from "./jit-warmup";
 
 export type GuestMachineOptions = EmulatorOptions & {
-  /** v86's hotness threshold while a restored guest waits for its first command (jit-warmup.ts; WARMUP_JIT_THRESHOLD when unset) */
+  /** v86's hotness threshold while a restored guest waits for its first command (WARMUP_JIT_THRESHOLD when unset) */
   warmupJitThreshold?: number;
 };
 
@@ -142,7 +142,7 @@ export class GuestMachine {
     });
   }
 
-  /** Runs a bash script as root in the guest, apart from the console: a command of the user's (the harness types there). */
+  /** Runs a bash script as root in the guest, apart from the console: a user's command (the harness's way to type). */
   run(script: string, options?: ExecOptions): Promise<ExecResult> {
     this.warmup?.end();
     return this.exec.run(script, options);

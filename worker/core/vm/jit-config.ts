@@ -62,23 +62,26 @@ export const BROWSER_JIT_THRESHOLD = 4_000_000;
  * The hotness threshold while a restored guest waits for the user's first command (in Node; a
  * browser has no such window: BROWSER_JIT_THRESHOLD). A resume starts with an empty JIT, and
  * dockyard-thaw warms the docker CLI and dockerd with a `docker version` in the background while
- * the user reads the prompt (it also runs crun and docker-init for their versions). At 400,000 that pass leaves most of those pages
- * interpreted, for the user's first run to pay again; at a tenth, it compiles them (~400 modules
- * instead of ~100) in time the guest would otherwise idle. The usual threshold comes back with the
- * first command (jit-warmup.ts), so what the user runs compiles as before. Node, the first
- * `docker run --rm busybox true` 5 s after the prompt, 400,000 against 40,000, alternating, eight
- * resumes each: 5.0, 4.6, 5.0, 8.7, 5.1, 5.8, 7.6, 6.1 s against 4.0, 4.1, 4.0, 6.3, 4.3, 3.8, 5.7,
- * 4.8 s (lower in every pair; the host was slow that hour); as built, the window's resume first in
- * each pair, four each: 3.4 to 4.4 s against 4.4 to 5.7 s, and second, three each: 3.3 to 3.4 s
- * against 4.4 to 4.8 s; the median of runs 2 to 10 did not change beyond the order of the pair;
- * typed at once, four each: 9.3, 7.4, 6.9, 11.4 s against 6.9, 6.7, 9.5, 11.0 s. 10,000 was no better than 40,000 and slower in two of four
- * (the background pass then runs ~10 s and still runs when the user types). Only after a resume:
- * after a cold boot, 40,000 from Docker-ready on made the first run slower (6.3, 6.2, 8.7 s against
- * 5.7, 5.0, 4.9 s, three boots each; the shared shim's container starts then and compiles a lot).
+ * the user reads the prompt (it also runs crun and docker-init for their versions). At 400,000
+ * that pass leaves most of those pages interpreted, for the user's first run to pay again; at a
+ * tenth, it compiles them (~400 modules instead of ~100) in time the guest would otherwise idle.
+ * The usual threshold comes back with the first command (jit-warmup.ts), so what the user runs
+ * compiles as before. Node, the first `docker run --rm busybox true` 5 s after the prompt,
+ * alternating resumes, 400,000 against 40,000:
+ * - eight each: 5.0, 4.6, 5.0, 8.7, 5.1, 5.8, 7.6, 6.1 s against 4.0, 4.1, 4.0, 6.3, 4.3, 3.8,
+ *   5.7, 4.8 s (lower in every pair; the host was slow that hour);
+ * - as built, the window's resume first in each pair, four each: 4.4 to 5.7 s against 3.4 to
+ *   4.4 s; second, three each: 4.4 to 4.8 s against 3.3 to 3.4 s. The median of runs 2 to 10 did
+ *   not change beyond the order of the pair (the second resume of a pair tends to run faster);
+ * - typed at once, four each: 9.3, 7.4, 6.9, 11.4 s against 6.9, 6.7, 9.5, 11.0 s.
+ * 10,000 was no better than 40,000 and slower in two of four (the background pass then runs ~10 s
+ * and still runs when the user types). Only after a resume: after a cold boot, 40,000 from
+ * Docker-ready on made the first run slower (6.3, 6.2, 8.7 s against 5.7, 5.0, 4.9 s, three boots
+ * each; the shared shim's container starts then and compiles a lot).
  */
 export const WARMUP_JIT_THRESHOLD = 40_000;
 
-/** The warm-up ends by itself this long after the prompt when no command comes (the background pass takes ~10 s in Node). */
+/** The warm-up ends by itself this long after the prompt if no command comes (the background pass: ~10 s in Node). */
 export const JIT_WARMUP_MAX_MS = 30_000;
 
 /** Where v86 puts its first compiled module in the wasm function table (const.js). */
