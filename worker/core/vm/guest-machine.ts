@@ -28,6 +28,11 @@ const REDRAW = new Uint8Array([0x0c]);
 /** Enter, as a terminal sends it: the user's command goes to the shell. */
 const CARRIAGE_RETURN = 0x0d;
 
+/** true when console input holds an Enter: a command of the user's starts. */
+export function entersCommand(bytes: Uint8Array): boolean {
+  return bytes.includes(CARRIAGE_RETURN);
+}
+
 type Listener<T> = (value: T) => void;
 
 export class GuestMachine {
@@ -149,7 +154,7 @@ export class GuestMachine {
   }
 
   writeConsole(bytes: Uint8Array): void {
-    if (bytes.includes(CARRIAGE_RETURN)) this.warmup?.end();
+    if (entersCommand(bytes)) this.warmup?.end();
     this.emulator.sendConsole(bytes);
   }
 

@@ -8,7 +8,7 @@ import { startDockyard, type Dockyard } from "../../core/dockyard";
 import { isPreviewRequest, type PreviewReply } from "../../../src/preview/protocol";
 import { staticSeed } from "../../core/registry/seed";
 import { watchGuestActivity, type GuestActivity } from "../../core/vm/guest-activity";
-import type { GuestMachine } from "../../core/vm/guest-machine";
+import { entersCommand, type GuestMachine } from "../../core/vm/guest-machine";
 import { FileCache } from "./file-cache";
 import { loadManifest } from "./guest-fetch";
 import { guestFiles } from "./guest-loader";
@@ -20,8 +20,6 @@ import { discardSession, loadSession, saveSession, sessionInfo } from "./session
 const CONSOLE_BATCH_MS = 16;
 /** A batch never grows past this, so the page gets to paint between big writes. */
 const CONSOLE_BATCH_MAX = 256 * 1024;
-/** What the terminal sends for Enter. */
-const CARRIAGE_RETURN = 0x0d;
 /** Generous: a cold first boot on a slow machine. */
 const BOOT_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -126,7 +124,7 @@ const api: DockyardApi = {
   },
   writeConsole(bytes) {
     vm?.writeConsole(bytes);
-    if (bytes.includes(CARRIAGE_RETURN)) activity?.commandEntered();
+    if (entersCommand(bytes)) activity?.commandEntered();
   },
   attachPreview(port) {
     port.onmessage = (e: MessageEvent<unknown>) => {
