@@ -3,7 +3,7 @@
 # then the npm packages. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(debootstrap seabios cpio zstd xz-utils gpg gpgv e2fsprogs qemu-system-x86 skopeo chromium)
+packages=(debootstrap seabios cpio zstd xz-utils gpg gpgv e2fsprogs qemu-system-x86 skopeo chromium gcc-i686-linux-gnu)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -28,6 +28,11 @@ done < "$work/modlist"
 
 # --- root tree: our files, then trimmed of what a playground never reads ---
 cp -a "$here/overlay/." "$root/"
+# Our programs (images/vm/src), for the guest's i386: static, so a start maps no libraries.
+for program in dockerd-reexec crun-seccomp-cache; do
+  i686-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o "$root/usr/local/lib/dockyard/$program" "$here/src/$program.c" -lresolv
+  i686-linux-gnu-strip "$root/usr/local/lib/dockyard/$program"
+done
 # The binfmt_misc rule that hands execs of dockerd's binary to dockerd-reexec (see there why): it
 # matches the binary's first 128 bytes (its ELF and program headers), which no other file here has.
 dockerd=$root/usr/sbin/dockerd

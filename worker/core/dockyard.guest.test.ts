@@ -291,16 +291,43 @@ describe("the guest", () => {
   it("starts no dockerd for a container's network: its setkey hook and set-ipv6 go to dockerd-reexec", async () => {
     const r = await sh(
       execTraced("docker run --rm busybox cat /proc/sys/net/ipv6/conf/all/disable_ipv6") +
-        "; s=$?; echo rule: $(head -1 /proc/sys/fs/binfmt_misc/dockerd-reexec); dockerd --version; exit $s",
+        "; s=$?; echo rule: $(head -1 /proc/sys/fs/binfmt_misc/dockerd-reexec); dockerd --version;" +
+        // what dockerd's jobs say when they cannot be done (dockerd only logs them)
+        " (exec -a libnetwork-setkey /usr/sbin/dockerd id controller < /dev/null); echo setkey status $?;" +
+        " (exec -a set-ipv6 /usr/sbin/dockerd /no/such/netns eth0 true); echo set-ipv6 status $?; exit $s",
     );
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/^1$/m); // what dockerd's own set-ipv6 writes: IPv6 off in the container
     expect(r.out).toContain("rule: enabled");
     expect(r.out).toMatch(/ 1 filename=\/proc\/\d+\/exe$/m); // the hook, as dockerd wrote it into config.json
-    expect(r.out).toMatch(/ 1 filename=\/usr\/bin\/nc\.openbsd$/m); // its message to dockerd
-    expect(r.out).toMatch(/ 1 filename=\/usr\/bin\/nsenter$/m); // set-ipv6
+    expect(r.out).toMatch(/ 1 filename=\/proc\/self\/exe$/m); // set-ipv6
+    expect(r.out).not.toMatch(/filename=\/usr\/bin\/(nc\.openbsd|nsenter)$/m); // they start no other program
     expect(r.out).not.toContain("filename=/lib/ld-linux.so.2"); // no dockerd started for either
     expect(r.out).toMatch(/Docker version 20\.10\.24/); // anything else still runs dockerd
+    expect(r.out).toMatch(/^libnetwork-setkey: no pid in the runtime's state: \nsetkey status 1$/m);
+    expect(r.out).toMatch(/^set-ipv6: failed get network namespace "\/no\/such\/netns": No such file or directory\nset-ipv6 status 2$/m);
+  }, STEP_MS);
+
+  it("gives later containers the seccomp filter crun compiled for the first one with the same profile", async () => {
+    // Each container's state holds the filter its processes run under (seccomp.bpf; `docker exec`
+    // loads it too). The first after the cache is emptied is compiled by crun, the second is not.
+    const state = (c: string) => `/var/run/docker/runtime-runc/moby/$(docker inspect -f '{{.Id}}' ${c})`;
+    const bundle = (c: string) => `/run/containerd/io.containerd.runtime.v2.task/moby/$(docker inspect -f '{{.Id}}' ${c})`;
+    const r = await sh(
+      "rm -rf /run/dockyard-seccomp; docker run -d --name sc1 busybox sleep 60 > /dev/null && docker run -d --name sc2 busybox sleep 60 > /dev/null" +
+        ` && sha256sum ${state("sc1")}/seccomp.bpf ${state("sc2")}/seccomp.bpf | cut -c1-64` +
+        ` && ls ${bundle("sc1")} ${bundle("sc2")} | grep -c dockyard-seccomp` +
+        " && docker exec sc2 grep -E '^Seccomp(_filters)?:' /proc/self/status" +
+        " && docker run --rm --security-opt seccomp=unconfined busybox grep '^Seccomp:' /proc/self/status" +
+        "; s=$?; docker rm -f sc1 sc2 > /dev/null; exit $s",
+    );
+    expect(r.status).toBe(0);
+    const [first, second, copies] = r.out.trim().split("\n");
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(second).toBe(first); // the same filter, byte for byte
+    expect(copies).toBe("1"); // only the second was handed it (a copy of its config with the filter)
+    expect(r.out).toMatch(/^Seccomp:\s+2\nSeccomp_filters:\s+1$/m); // exec'd processes run under it
+    expect(r.out).toMatch(/^Seccomp:\s+0$/m); // unconfined is still unconfined
   }, STEP_MS);
 
   it("runs Docker's containers in the shared shim: a docker run starts no shim of its own", async () => {
