@@ -53,6 +53,8 @@ struct text {
   char *bytes;
   size_t length;
 };
+/** a string literal as a text, its length counted by the compiler */
+#define LITERAL(s) ((struct text){(char *)(s), sizeof(s) - 1})
 
 /** Reads a whole file (up to MAX_FILE); false if it cannot. */
 static int read_file(const char *path, struct text *out) {
@@ -280,14 +282,14 @@ int main(int argc, char **argv) {
   if (hit && read_file(entry, &filter)) {
     // config.json with the annotation: into its annotations, or as the object's first member
     const char *at = annotations ? annotations + 1 : top + 1;
-    const char *empty = annotations ? skip_blank(at, end) : NULL;
-    int last = empty && *empty == '}';
+    // the annotation closes the object when the config's annotations are empty ({}), else a comma follows it
+    int alone = annotations && *skip_blank(at, end) == '}';
     struct text parts[] = {
         {config.bytes, (size_t)(at - config.bytes)},
-        {annotations ? "" : "\"annotations\":{", annotations ? 0 : 15},
-        {"\"" ANNOTATION "\":\"", sizeof ANNOTATION + 3},
-        {filter.bytes, filter.length},
-        {annotations ? (last ? "\"" : "\",") : "\"},", annotations ? (last ? 1 : 2) : 3},
+        annotations ? LITERAL("") : LITERAL("\"annotations\":{"),
+        LITERAL("\"" ANNOTATION "\":\""),
+        filter,
+        annotations ? (alone ? LITERAL("\"") : LITERAL("\",")) : LITERAL("\"},"),
         {(char *)at, (size_t)(end - at)},
     };
     char copy[PATH_MAX];
